@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
+import { API_KEY_HEADER, apiKeyAuth } from './http/auth.js';
+import { registerErrorHandler } from './http/errors.js';
+import { registerRouting } from './http/routing.js';
+import { validatorCompiler } from './http/validation.js';
+import { ApiError } from './lib/errors.js';
+import { hashApiKey } from './lib/tokens.js';
+import type { Services } from './services.js';
+import { sessionsRoutes } from './sessions/sessions.routes.js';
+import { testHelpersRoutes } from './test-helpers/test-helpers.routes.js';
+
+export const BODY_LIMIT = 64 * 1024;
+
+export interface AppOptions {
+  services: Services;
+  /** A pino logger; none in tests unless a test reads the log. */
+  logger?: FastifyBaseLogger;
+}
+
+/** Log settings: JSON lines with the request id; keys, secrets, cookies and query strings never logged. */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: [
+        `req.headers["${API_KEY_HEADER}"]`,
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      // The shopper link carries a capability token in its query string: log the path only.
+      req: (req: { method: string; url: string; id: string }) => ({
+        method: req.method,
+        url: req.url.split('?')[0],
+        id: req.id,
+      }),
+    },
+  };
+}
+
+/** Builds the whole application without listening: the server and the tests drive the same app. */
+export async function buildApp({ services, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    // Slow clients are cut off instead of holding a socket forever.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('channel', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandler(app);
+  registerRouting(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Qualify merchant API',
+        version: '1.0.0',
+        description:
+          'HSA/FSA qualification sessions. Wire-compatible with the Truemed merchant API for qualification sessions.',
+      },
+      components: {
+        securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER } },
+      },
+      security: [{ ApiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await sql`SELECT 1`.execute(services.database.db);
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  // The merchant API: every route is authenticated and rate-limited per key.
+  await app.register(async (api) => {
+    // JSON only (SPEC §1.2 → 415): Fastify would otherwise also accept text/plain bodies.
+    api.removeContentTypeParser(['text/plain']);
+    if (services.config.rateLimitPerMinute > 0) {
+      await api.register(rateLimit, {
+        max: services.config.rateLimitPerMinute,
+        timeWindow: 60_000,
+        hook: 'onRequest',
+        keyGenerator: (request) => {
+          const key = request.headers[API_KEY_HEADER];
+          return typeof key === 'string' ? hashApiKey(key) : request.ip;
+        },
+        errorResponseBuilder: (_request, context) =>
+          new ApiError('RateLimited', `rate limit of ${context.max} requests per minute exceeded`, {
+            'retry-after': String(Math.ceil(context.ttl / 1000)),
+          }),
+      });
+    }
+    api.addHook('onRequest', apiKeyAuth(services.channels));
+    await api.register(sessionsRoutes, { services });
+    await api.register(testHelpersRoutes, { services });
+  });
+
+  return app;
+}

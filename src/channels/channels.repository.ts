@@ -1,0 +1,68 @@
+import { likeEscaped, startsWithPattern } from '../db/dialect.js';
+import type { ApiKeyTable, SalesChannelTable } from '../db/schema.js';
+import type { Executor } from '../db/transaction.js';
+
+export type ChannelRow = SalesChannelTable;
+export type ApiKeyRow = ApiKeyTable;
+
+export class ChannelsRepository {
+  async insertChannel(db: Executor, row: ChannelRow): Promise<void> {
+    await db.insertInto('sales_channels').values(row).execute();
+  }
+
+  async insertKey(db: Executor, row: ApiKeyRow): Promise<void> {
+    await db.insertInto('api_keys').values(row).execute();
+  }
+
+  async findChannel(db: Executor, id: string): Promise<ChannelRow | undefined> {
+    return db
+      .selectFrom('sales_channels')
+      .select(['id', 'name', 'livemode', 'created_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  async listChannels(db: Executor): Promise<ChannelRow[]> {
+    return db
+      .selectFrom('sales_channels')
+      .select(['id', 'name', 'livemode', 'created_at'])
+      .orderBy('created_at')
+      .execute();
+  }
+
+  async countChannels(db: Executor): Promise<number> {
+    const row = await db
+      .selectFrom('sales_channels')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The channel of an active (not revoked) key, looked up by the key's hash. */
+  async findChannelByKeyHash(db: Executor, keyHash: string): Promise<ChannelRow | undefined> {
+    return db
+      .selectFrom('api_keys')
+      .innerJoin('sales_channels', 'sales_channels.id', 'api_keys.sales_channel_id')
+      .select([
+        'sales_channels.id',
+        'sales_channels.name',
+        'sales_channels.livemode',
+        'sales_channels.created_at',
+      ])
+      .where('api_keys.key_hash', '=', keyHash)
+      .where('api_keys.revoked_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  async findKeysByPrefix(db: Executor, prefix: string): Promise<ApiKeyRow[]> {
+    return db
+      .selectFrom('api_keys')
+      .select(['id', 'sales_channel_id', 'prefix', 'key_hash', 'created_at', 'revoked_at'])
+      .where(likeEscaped('prefix', startsWithPattern(prefix.slice(0, 16))))
+      .execute();
+  }
+
+  async revokeKey(db: Executor, id: string, at: number): Promise<void> {
+    await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).execute();
+  }
+}

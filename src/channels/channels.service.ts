@@ -1,0 +1,99 @@
+import type { Database } from '../db/database.js';
+import type { Clock } from '../lib/clock.js';
+import { newId, randomToken } from '../lib/ids.js';
+import { hashApiKey } from '../lib/tokens.js';
+import { type ChannelRow, ChannelsRepository } from './channels.repository.js';
+
+export interface CreatedChannel {
+  sales_channel_id: string;
+  name: string;
+  livemode: boolean;
+  api_key: string;
+}
+
+export interface CreatedKey {
+  sales_channel_id: string;
+  key_prefix: string;
+  api_key: string;
+}
+
+export class OperatorError extends Error {}
+
+/** Visible part of a key, enough to name it for revocation without revealing it. */
+const PREFIX_LENGTH = 16;
+
+export class ChannelsService {
+  private readonly repo = new ChannelsRepository();
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  async createChannel(name: string, livemode: boolean): Promise<CreatedChannel> {
+    const trimmed = name.trim();
+    if (trimmed === '' || trimmed.length > 255) throw new OperatorError('--name must be 1 to 255 characters');
+    const channel: ChannelRow = {
+      id: newId('sc'),
+      name: trimmed,
+      livemode: livemode ? 1 : 0,
+      created_at: this.clock.now(),
+    };
+    const apiKey = newApiKey(livemode);
+    await this.database.db.transaction().execute(async (trx) => {
+      await this.repo.insertChannel(trx, channel);
+      await this.repo.insertKey(trx, this.keyRow(channel.id, apiKey));
+    });
+    return { sales_channel_id: channel.id, name: channel.name, livemode, api_key: apiKey };
+  }
+
+  async createKey(channelId: string): Promise<CreatedKey> {
+    const channel = await this.repo.findChannel(this.database.db, channelId);
+    if (!channel) throw new OperatorError(`no sales channel ${channelId}`);
+    const apiKey = newApiKey(channel.livemode === 1);
+    await this.repo.insertKey(this.database.db, this.keyRow(channel.id, apiKey));
+    return { sales_channel_id: channel.id, key_prefix: apiKey.slice(0, PREFIX_LENGTH), api_key: apiKey };
+  }
+
+  async revokeKey(prefix: string): Promise<{ key_prefix: string; sales_channel_id: string }> {
+    if (prefix.length < 10) throw new OperatorError('--key-prefix must be at least 10 characters');
+    const matches = (await this.repo.findKeysByPrefix(this.database.db, prefix)).filter(
+      // LIKE is case-insensitive on SQLite; keys are not.
+      (k) => k.revoked_at === null && k.prefix.startsWith(prefix.slice(0, PREFIX_LENGTH)),
+    );
+    if (matches.length === 0) throw new OperatorError(`no active key starts with ${prefix}`);
+    if (matches.length > 1)
+      throw new OperatorError(`${matches.length} keys start with ${prefix}; give more of it`);
+    const key = matches[0]!;
+    await this.repo.revokeKey(this.database.db, key.id, this.clock.now());
+    return { key_prefix: key.prefix, sales_channel_id: key.sales_channel_id };
+  }
+
+  async listChannels(): Promise<ChannelRow[]> {
+    return this.repo.listChannels(this.database.db);
+  }
+
+  async countChannels(): Promise<number> {
+    return this.repo.countChannels(this.database.db);
+  }
+
+  /** SPEC §1.1 — the channel an API key belongs to, or undefined for a missing, unknown or revoked key. */
+  async authenticate(apiKey: string): Promise<ChannelRow | undefined> {
+    if (apiKey.length === 0 || apiKey.length > 200) return undefined;
+    return this.repo.findChannelByKeyHash(this.database.db, hashApiKey(apiKey));
+  }
+
+  private keyRow(channelId: string, apiKey: string) {
+    return {
+      id: newId('key'),
+      sales_channel_id: channelId,
+      prefix: apiKey.slice(0, PREFIX_LENGTH),
+      key_hash: hashApiKey(apiKey),
+      created_at: this.clock.now(),
+      revoked_at: null,
+    };
+  }
+}
+
+function newApiKey(livemode: boolean): string {
+  return `${livemode ? 'qk_live_' : 'qk_test_'}${randomToken(32)}`;
+}

@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
+import { registerChannelCommands } from './channels.js';
+import { registerOpsCommands } from './ops.js';
+
+export function buildProgram(): Command {
+  const program = new Command('qualify')
+    .description('Qualify — HSA/FSA qualification sessions')
+    .showHelpAfterError()
+    .exitOverride();
+  registerOpsCommands(program);
+  registerChannelCommands(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`qualify: ${message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types of every table. Times are epoch milliseconds (bigint columns, numbers in JS) everywhere;
+ * JSON is text; "flags" that record an event are nullable timestamps (`revoked_at`).
+ */
+export interface SalesChannelTable {
+  id: string;
+  name: string;
+  livemode: number;
+  created_at: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  sales_channel_id: string;
+  prefix: string;
+  key_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export type SessionStatus = 'pending' | 'processing' | 'approved' | 'rejected';
+
+export interface QualificationSessionTable {
+  id: string;
+  sales_channel_id: string;
+  livemode: number;
+  status: SessionStatus;
+  created_at: number;
+  updated_at: number;
+  email: string | null;
+  customer_name: string | null;
+  user_id: string | null;
+  source: string | null;
+  skus_param: string | null;
+  metadata: string | null;
+  success_url: string | null;
+  failure_url: string | null;
+  /** JSON array of `{sku, name, price, quantity}`. */
+  order_items: string;
+  eligible_amount: number | null;
+  expires_at: number | null;
+  lmn_reviewed_at: number | null;
+  rejection_reason: string | null;
+  /** US state of residence from the survey: needed in clear text to route the review queue. */
+  shopper_state: string | null;
+  submitted_at: number | null;
+  /** Lower-cased email, customer_name, user_id, source and id, for the list `search` filter. */
+  search_text: string;
+}
+
+export interface IdempotencyKeyTable {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  status_code: number;
+  response_body: string;
+  created_at: number;
+}
+
+export interface SessionTransitionTable {
+  id: string;
+  session_id: string;
+  from_status: SessionStatus;
+  to_status: SessionStatus;
+  actor: string;
+  actor_id: string | null;
+  created_at: number;
+}
+
+export interface EventTable {
+  id: string;
+  sales_channel_id: string;
+  type: string;
+  session_id: string | null;
+  data: string;
+  created_at: number;
+}
+
+export interface DB {
+  sales_channels: SalesChannelTable;
+  api_keys: ApiKeyTable;
+  qualification_sessions: QualificationSessionTable;
+  idempotency_keys: IdempotencyKeyTable;
+  session_transitions: SessionTransitionTable;
+  events: EventTable;
+}
+
+export type { Generated };

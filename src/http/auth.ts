@@ -1,0 +1,29 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ChannelRow } from '../channels/channels.repository.js';
+import type { ChannelsService } from '../channels/channels.service.js';
+import { ApiError } from '../lib/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    channel: ChannelRow | null;
+  }
+}
+
+export const API_KEY_HEADER = 'x-truemed-api-key';
+
+/** SPEC §1.1 — every merchant request is scoped to the sales channel of its key. */
+export function apiKeyAuth(channels: ChannelsService) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = request.headers[API_KEY_HEADER];
+    const key = Array.isArray(header) ? header[0] : header;
+    if (!key) throw new ApiError('Unauthorized', `missing ${API_KEY_HEADER} header`);
+    const channel = await channels.authenticate(key);
+    if (!channel) throw new ApiError('Unauthorized', 'the API key is unknown or revoked');
+    request.channel = channel;
+  };
+}
+
+export function requireChannel(request: FastifyRequest): ChannelRow {
+  if (!request.channel) throw new ApiError('Unauthorized', `missing ${API_KEY_HEADER} header`);
+  return request.channel;
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp, loggerOptions } from './app.js';
+import { formatCredentials, seedFirstStart } from './bootstrap.js';
+import type { Config } from './config.js';
+import { type Database, migrate, openDatabase } from './db/database.js';
+import { createServices, type Services } from './services.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  address: string;
+  stop(): Promise<void>;
+}
+
+export function openConfiguredDatabase(config: Config): Database {
+  return openDatabase(config.databaseUrl, {
+    poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
+}
+
+/** `qualify serve`: migrate, seed an empty database, listen, and stop cleanly on SIGTERM/SIGINT. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
+  const database = openConfiguredDatabase(config);
+  const applied = await migrate(database);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+  const services = createServices(config, database);
+  const credentials = await seedFirstStart(services);
+  if (credentials) process.stdout.write(`${formatCredentials(credentials, config.publicUrl)}\n`);
+
+  const app = await buildApp({ services, logger });
+  const address = await app.listen({ port: config.port, host: config.host });
+  logger.info({ address, engine: database.engine }, 'qualify listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await app.close();
+      await database.close();
+    })();
+    return stopping;
+  };
+  return { app, services, address, stop };
+}

@@ -1,0 +1,58 @@
+import { iso } from '../lib/clock.js';
+import { sessionLinkToken } from '../lib/tokens.js';
+import type { SessionRow } from './sessions.repository.js';
+import type { OrderItem, QualificationSession, RejectionReason } from './sessions.schemas.js';
+
+export interface PresenterContext {
+  publicUrl: string;
+  secret: Buffer;
+}
+
+export function shopperLink(ctx: PresenterContext, sessionId: string): string {
+  return `${ctx.publicUrl}/q/${sessionId}?t=${sessionLinkToken(ctx.secret, sessionId)}`;
+}
+
+/**
+ * SPEC §1.3 — the public object, built field by field from an allow-list: nothing a row holds
+ * reaches a merchant unless it is named here. Key order is fixed so bodies are byte-stable.
+ */
+export function presentSession(ctx: PresenterContext, row: SessionRow): QualificationSession {
+  return {
+    qualification_session_id: row.id,
+    status: row.status,
+    created_at: iso(row.created_at),
+    email: row.email,
+    expires_at: iso(row.expires_at),
+    lmn_reviewed_at: iso(row.lmn_reviewed_at),
+    source: row.source,
+    user_id: row.user_id,
+    skus_param: row.skus_param,
+    eligible_amount: row.eligible_amount,
+    fee: null,
+    customer_status: null,
+    session_type: null,
+    user_business_id: null,
+    charge_group_created_at: null,
+    stripe_invoice_id: null,
+    stripe_invoice_number: null,
+    stripe_invoice_paid_at: null,
+    metadata: row.metadata,
+    customer_name: row.customer_name,
+    success_url: row.success_url,
+    failure_url: row.failure_url,
+    order_items: parseOrderItems(row.order_items),
+    redirect_url: shopperLink(ctx, row.id),
+    rejection_reason: row.rejection_reason as RejectionReason | null,
+    livemode: row.livemode === 1,
+    updated_at: iso(row.updated_at),
+  };
+}
+
+export function parseOrderItems(json: string): OrderItem[] {
+  return (JSON.parse(json) as OrderItem[]).map((item) => ({
+    sku: item.sku,
+    name: item.name ?? null,
+    price: item.price ?? null,
+    quantity: item.quantity ?? 1,
+  }));
+}

@@ -1,0 +1,137 @@
+import type { Engine } from '../db/database.js';
+import { containsPattern, likeEscaped, lockRows } from '../db/dialect.js';
+import type { QualificationSessionTable, SessionStatus, SessionTransitionTable } from '../db/schema.js';
+import type { Executor } from '../db/transaction.js';
+
+export type SessionRow = QualificationSessionTable;
+export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'sales_channel_id' | 'created_at' | 'livemode'>>;
+
+export const SESSION_COLUMNS = [
+  'id',
+  'sales_channel_id',
+  'livemode',
+  'status',
+  'created_at',
+  'updated_at',
+  'email',
+  'customer_name',
+  'user_id',
+  'source',
+  'skus_param',
+  'metadata',
+  'success_url',
+  'failure_url',
+  'order_items',
+  'eligible_amount',
+  'expires_at',
+  'lmn_reviewed_at',
+  'rejection_reason',
+  'shopper_state',
+  'submitted_at',
+  'search_text',
+] as const satisfies readonly (keyof SessionRow)[];
+
+export interface SessionFilter {
+  channelId: string;
+  statuses?: SessionStatus[];
+  userId?: string;
+  expiresFrom?: number;
+  expiresBefore?: number;
+  search?: string;
+}
+
+export function searchText(
+  row: Pick<SessionRow, 'id' | 'email' | 'customer_name' | 'user_id' | 'source'>,
+): string {
+  return [row.id, row.email, row.customer_name, row.user_id, row.source]
+    .filter((v) => v !== null)
+    .join('\n')
+    .toLowerCase();
+}
+
+export class SessionsRepository {
+  async insert(db: Executor, row: SessionRow): Promise<void> {
+    await db.insertInto('qualification_sessions').values(row).execute();
+  }
+
+  async find(db: Executor, id: string): Promise<SessionRow | undefined> {
+    return db
+      .selectFrom('qualification_sessions')
+      .select(SESSION_COLUMNS)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  async findInChannel(db: Executor, channelId: string, id: string): Promise<SessionRow | undefined> {
+    return db
+      .selectFrom('qualification_sessions')
+      .select(SESSION_COLUMNS)
+      .where('id', '=', id)
+      .where('sales_channel_id', '=', channelId)
+      .executeTakeFirst();
+  }
+
+  /** Reads the row and, on PostgreSQL, locks it until the transaction ends. */
+  async findForUpdate(db: Executor, engine: Engine, id: string): Promise<SessionRow | undefined> {
+    return lockRows(
+      engine,
+      db.selectFrom('qualification_sessions').select(SESSION_COLUMNS).where('id', '=', id),
+    ).executeTakeFirst();
+  }
+
+  async update(db: Executor, id: string, patch: SessionPatch): Promise<void> {
+    await db.updateTable('qualification_sessions').set(patch).where('id', '=', id).execute();
+  }
+
+  /**
+   * Compare-and-set on status: the update applies only if the row is still in `from`.
+   * Returns the updated row, or undefined when another transition got there first.
+   */
+  async transition(
+    db: Executor,
+    id: string,
+    from: SessionStatus,
+    patch: SessionPatch & { status: SessionStatus },
+  ): Promise<SessionRow | undefined> {
+    return db
+      .updateTable('qualification_sessions')
+      .set(patch)
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .returning(SESSION_COLUMNS)
+      .executeTakeFirst();
+  }
+
+  async insertTransition(db: Executor, row: SessionTransitionTable): Promise<void> {
+    await db.insertInto('session_transitions').values(row).execute();
+  }
+
+  async list(db: Executor, filter: SessionFilter, limit: number, offset: number): Promise<SessionRow[]> {
+    return this.filtered(db, filter)
+      .select(SESSION_COLUMNS)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
+  async count(db: Executor, filter: SessionFilter): Promise<number> {
+    const row = await this.filtered(db, filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private filtered(db: Executor, filter: SessionFilter) {
+    let query = db.selectFrom('qualification_sessions').where('sales_channel_id', '=', filter.channelId);
+    if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    if (filter.expiresFrom !== undefined) query = query.where('expires_at', '>=', filter.expiresFrom);
+    if (filter.expiresBefore !== undefined) query = query.where('expires_at', '<', filter.expiresBefore);
+    if (filter.search !== undefined && filter.search !== '') {
+      query = query.where(likeEscaped('search_text', containsPattern(filter.search)));
+    }
+    return query;
+  }
+}

@@ -1,0 +1,207 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * One schema, four jobs: request validation, TypeScript types, response serialization
+ * (undeclared fields are dropped on the way out) and the OpenAPI document.
+ * `x-error` is the message a failed `pattern` or `format` gives, after the field name.
+ */
+export const SESSION_STATUSES = ['pending', 'processing', 'approved', 'rejected'] as const;
+export const REJECTION_REASONS = [
+  'no_qualifying_condition',
+  'insufficient_information',
+  'items_not_covered',
+  'state_not_serviceable',
+  'age_ineligible',
+  'clinician_declined',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const IdempotencyKey = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description: 'Makes retries safe; scoped to the sales channel (create) or the session (update).',
+});
+
+const RedirectUrl = Type.String({
+  maxLength: 2048,
+  format: 'uri',
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$',
+  'x-error': 'must be an absolute http or https URL',
+});
+
+const OrderItemInput = Type.Object(
+  {
+    sku: Type.String({ minLength: 1, maxLength: 255 }),
+    name: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+    price: Type.Optional(
+      Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'cents' })),
+    ),
+    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateSessionBody = Type.Object(
+  {
+    idempotency_key: IdempotencyKey,
+    order_items: Type.Optional(Type.Array(OrderItemInput, { maxItems: 100 })),
+    success_url: Type.Optional(Nullable(RedirectUrl)),
+    failure_url: Type.Optional(Nullable(RedirectUrl)),
+    user_id: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+    email: Type.Optional(
+      Nullable(Type.String({ maxLength: 254, format: 'email', 'x-error': 'must be an email address' })),
+    ),
+    customer_email: Type.Optional(
+      Nullable(Type.String({ maxLength: 254, format: 'email', 'x-error': 'must be an email address' })),
+    ),
+    customer_name: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+    source: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+    metadata: Type.Optional(Nullable(Type.String({ maxLength: 4096 }))),
+  },
+  { additionalProperties: false },
+);
+export type CreateSessionBody = Static<typeof CreateSessionBody>;
+
+export const UpdateSessionBody = Type.Object(
+  {
+    idempotency_key: IdempotencyKey,
+    user_id: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+    metadata: Type.Optional(Nullable(Type.String({ maxLength: 4096 }))),
+    success_url: Type.Optional(Nullable(RedirectUrl)),
+    failure_url: Type.Optional(Nullable(RedirectUrl)),
+  },
+  { additionalProperties: false },
+);
+export type UpdateSessionBody = Static<typeof UpdateSessionBody>;
+
+export const SessionIdParams = Type.Object({
+  qualification_session_id: Type.String({ maxLength: 100 }),
+});
+export type SessionIdParams = Static<typeof SessionIdParams>;
+
+const StatusEnum = Type.Enum([...SESSION_STATUSES]);
+const ReasonEnum = Type.Enum([...REJECTION_REASONS]);
+const DateTime = Type.String({ format: 'date-time' });
+
+export const OrderItem = Type.Object({
+  sku: Type.String(),
+  name: Nullable(Type.String()),
+  price: Nullable(Type.Integer()),
+  quantity: Type.Integer(),
+});
+export type OrderItem = Static<typeof OrderItem>;
+
+export const QualificationSession = Type.Object(
+  {
+    qualification_session_id: Type.String({ examples: ['qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b'] }),
+    status: StatusEnum,
+    created_at: DateTime,
+    email: Nullable(Type.String()),
+    expires_at: Nullable(DateTime),
+    lmn_reviewed_at: Nullable(DateTime),
+    source: Nullable(Type.String()),
+    user_id: Nullable(Type.String()),
+    skus_param: Nullable(Type.String()),
+    eligible_amount: Nullable(Type.Integer({ description: 'cents covered by the LMN' })),
+    fee: Type.Null(),
+    customer_status: Type.Null(),
+    session_type: Type.Null(),
+    user_business_id: Type.Null(),
+    charge_group_created_at: Type.Null(),
+    stripe_invoice_id: Type.Null(),
+    stripe_invoice_number: Type.Null(),
+    stripe_invoice_paid_at: Type.Null(),
+    metadata: Nullable(Type.String()),
+    customer_name: Nullable(Type.String()),
+    success_url: Nullable(Type.String()),
+    failure_url: Nullable(Type.String()),
+    order_items: Type.Array(OrderItem),
+    redirect_url: Type.String({ description: 'The shopper link' }),
+    rejection_reason: Nullable(ReasonEnum),
+    livemode: Type.Boolean(),
+    updated_at: DateTime,
+  },
+  { additionalProperties: false, $id: 'QualificationSession' },
+);
+export type QualificationSession = Static<typeof QualificationSession>;
+
+export const UpdateSessionResponse = Type.Object(
+  { qualification_session_id: Type.String(), status: StatusEnum },
+  { additionalProperties: false },
+);
+
+export const ListSessionsQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+    page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 30 })),
+    status: Type.Optional(
+      Type.String({
+        pattern: `^(${SESSION_STATUSES.join('|')})(,(${SESSION_STATUSES.join('|')}))*$`,
+        'x-error': `must be one or more of ${SESSION_STATUSES.join(', ')}, separated by commas`,
+      }),
+    ),
+    user_id: Type.Optional(Type.String({ maxLength: 255 })),
+    expires_at: Type.Optional(
+      Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', 'x-error': 'must be a date as YYYY-MM-DD' }),
+    ),
+    search: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type ListSessionsQuery = Static<typeof ListSessionsQuery>;
+
+export const ListSessionsResponse = Type.Object(
+  {
+    qualification_sessions: Type.Array(QualificationSession),
+    pagination: Type.Object({
+      current_page: Type.Integer(),
+      page_size: Type.Integer(),
+      total_count: Type.Integer(),
+      last_page: Type.Integer(),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+// SPEC §5 — test helpers.
+export const TestSubmitBody = Type.Object(
+  {
+    email: Type.Optional(
+      Nullable(Type.String({ maxLength: 254, format: 'email', 'x-error': 'must be an email address' })),
+    ),
+    state: Type.Optional(
+      Nullable(Type.String({ pattern: '^[A-Z]{2}$', 'x-error': 'must be a two-letter US state code' })),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TestSubmitBody = Static<typeof TestSubmitBody>;
+
+export const TestApproveBody = Type.Object(
+  {
+    validity_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+    sku: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type TestApproveBody = Static<typeof TestApproveBody>;
+
+export const TestRejectBody = Type.Object(
+  {
+    reason: Type.Optional(ReasonEnum),
+  },
+  { additionalProperties: false },
+);
+export type TestRejectBody = Static<typeof TestRejectBody>;
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.String(),
+    message: Type.String(),
+    request_id: Type.String(),
+  },
+  { $id: 'Error', additionalProperties: false },
+);

@@ -1,0 +1,107 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type Database, migrate, openDatabase } from '../../src/db/database.js';
+import { type Clock, systemClock } from '../../src/lib/clock.js';
+import { createServices, type Services } from '../../src/services.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const TEST_SECRET = Buffer.alloc(32, 7).toString('base64');
+
+export interface TestChannel {
+  channelId: string;
+  apiKey: string;
+  livemode: boolean;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  database: Database;
+  testDatabase: TestDatabase;
+  config: Config;
+  /** Makes a sales channel and its first key through the same service the CLI uses. */
+  channel(options?: { live?: boolean; name?: string }): Promise<TestChannel>;
+  /** JSON request through `inject`, with the channel's key when one is given. */
+  api(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    options?: { key?: string | TestChannel; body?: unknown; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  clock?: Clock;
+  env?: Record<string, string>;
+}
+
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    QUALIFY_ENV: 'test',
+    QUALIFY_SECRET: TEST_SECRET,
+    DATABASE_URL: databaseUrl,
+    PUBLIC_URL: 'http://qualify.test',
+    QUALIFY_RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
+}
+
+/** The real app over a real database of its own (SQLite file, or a PostgreSQL schema). */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const testDatabase = await createTestDatabase();
+  const config = testConfig(testDatabase.url, options.env);
+  const database = openDatabase(config.databaseUrl, { poolSize: 10 });
+  await migrate(database);
+  const services = createServices(config, database, options.clock ?? systemClock);
+  const app = await buildApp({ services });
+  await app.ready();
+
+  const api: TestApp['api'] = (method, url, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const key = typeof opts.key === 'string' ? opts.key : opts.key?.apiKey;
+    if (key !== undefined) headers['x-truemed-api-key'] = key;
+    if (opts.body !== undefined && headers['content-type'] === undefined)
+      headers['content-type'] = 'application/json';
+    return app.inject({
+      method,
+      url,
+      headers,
+      ...(opts.body !== undefined
+        ? { payload: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }
+        : {}),
+    });
+  };
+
+  return {
+    app,
+    services,
+    database,
+    testDatabase,
+    config,
+    async channel({ live = false, name = 'Test channel' } = {}) {
+      const created = await services.channels.createChannel(name, live);
+      return { channelId: created.sales_channel_id, apiKey: created.api_key, livemode: live };
+    },
+    api,
+    async close() {
+      await app.close();
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}
+
+/** Parses a JSON response body; the raw text goes into the failure message when it is not JSON. */
+export function json<T = Record<string, unknown>>(response: LightMyRequestResponse): T {
+  try {
+    return JSON.parse(response.body) as T;
+  } catch {
+    throw new Error(`response is not JSON (${response.statusCode}): ${response.body.slice(0, 500)}`);
+  }
+}
+
+/** Assertion message helper: status and body of a response. */
+export function show(response: LightMyRequestResponse): string {
+  return `${response.statusCode} ${response.body.slice(0, 1000)}`;
+}
