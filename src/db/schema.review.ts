@@ -1,0 +1,98 @@
+/**
+ * Tables of the human side (SPEC §2.2–§2.6): clinicians, console sessions, survey responses,
+ * reviews, LMNs and the audit log. Columns holding health information are AES-256-GCM envelopes
+ * (`src/phi/phi.cipher.ts`), never plain text.
+ */
+export interface ClinicianTable {
+  id: string;
+  /** Lower-cased; unique. */
+  email: string;
+  name: string;
+  npi: string;
+  credentials: string;
+  /** JSON array of two-letter US state codes the clinician is licensed in. */
+  states: string;
+  /** `scrypt$N$r$p$<salt>$<hash>` (base64). */
+  password_hash: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface ConsoleSessionTable {
+  /** SHA-256 of the cookie value: a leaked table row cannot be replayed as a cookie. */
+  token_hash: string;
+  clinician_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  ended_at: number | null;
+}
+
+export interface SurveyResponseTable {
+  session_id: string;
+  /** Encrypted JSON: date of birth, conditions, details. */
+  answers: string;
+  telehealth_consent_at: number;
+  privacy_consent_at: number;
+  created_at: number;
+}
+
+export interface ReviewTable {
+  session_id: string;
+  clinician_id: string;
+  decision: 'approved' | 'rejected';
+  /** Encrypted clinician note, or null when none was written. */
+  note: string | null;
+  created_at: number;
+}
+
+export interface LmnTable {
+  id: string;
+  session_id: string;
+  verification_code: string;
+  clinician_id: string;
+  clinician_name: string;
+  clinician_credentials: string;
+  clinician_npi: string;
+  clinician_state: string;
+  shopper_name: string | null;
+  shopper_email: string | null;
+  shopper_state: string;
+  /** JSON array of the covered order items `{sku, name, price, quantity}`. */
+  covered_items: string;
+  /** Encrypted JSON: the conditions relied on and the letter's clinical statement. */
+  clinical: string;
+  issued_at: number;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  /** 1, 2, 3, ... with no gaps: a deleted row breaks the chain. */
+  seq: number;
+  created_at: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  subject_id: string | null;
+  /** Canonical JSON of non-health details (reason codes, ids). */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id = 1): the chain's head, locked by every append so the chain never forks. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface ReviewTables {
+  clinicians: ClinicianTable;
+  console_sessions: ConsoleSessionTable;
+  survey_responses: SurveyResponseTable;
+  reviews: ReviewTable;
+  lmns: LmnTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+}

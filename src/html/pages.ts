@@ -1,0 +1,67 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { consoleRoutes } from '../console/console.routes.js';
+import { ApiError } from '../lib/errors.js';
+import { verifyRoutes } from '../lmn/lmn.routes.js';
+import type { Services } from '../services.js';
+import { surveyRoutes } from '../survey/survey.routes.js';
+import { messagePage } from './layout.js';
+import { sendHtml } from './reply.js';
+
+// Scripts are never needed; inline styles only. `form-action` is left out on purpose: Chrome applies
+// it to the redirect after a form POST, and the survey redirects to the merchant's success_url.
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/**
+ * The human side (SPEC §2.2–§2.5): server-rendered pages for the shopper, the clinician console and
+ * the public letter verification. Encapsulated: form bodies and cookies are parsed here only, so
+ * the merchant API still answers 415 to a form body; errors render as HTML pages.
+ */
+export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  // Forms only: a JSON or text body on these routes is a 415 page, never half-parsed input.
+  app.removeAllContentTypeParsers();
+  await app.register(formbody);
+  await app.register(cookie);
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-security-policy', CSP);
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    // Pages carry health information or capability links: never cached anywhere.
+    reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) {
+      if (error.code === 'InvalidStatusTransition') {
+        return sendHtml(reply, 409, messagePage('Already reviewed', 'This session was already reviewed.'));
+      }
+      return sendHtml(reply, error.statusCode, messagePage('Something is not right', error.message));
+    }
+    if (error.statusCode === 413) {
+      return sendHtml(
+        reply,
+        413,
+        messagePage('Too much text', 'Please shorten what you wrote and try again.'),
+      );
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendHtml(
+        reply,
+        error.statusCode,
+        messagePage('Something is not right', 'The request was not valid.'),
+      );
+    }
+    // The error object only: never the request body (it may hold survey answers).
+    request.log.error({ err: error }, 'unhandled error');
+    return sendHtml(reply, 500, messagePage('Something went wrong', 'Please try again in a moment.'));
+  });
+
+  await app.register(surveyRoutes, { services });
+  await app.register(consoleRoutes, { services });
+  await app.register(verifyRoutes, { services });
+};

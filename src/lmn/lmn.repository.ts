@@ -1,0 +1,36 @@
+import type { LmnTable } from '../db/schema.review.js';
+import type { Executor } from '../db/transaction.js';
+
+export type LmnRow = LmnTable;
+
+const COLUMNS = [
+  'id',
+  'session_id',
+  'verification_code',
+  'clinician_id',
+  'clinician_name',
+  'clinician_credentials',
+  'clinician_npi',
+  'clinician_state',
+  'shopper_name',
+  'shopper_email',
+  'shopper_state',
+  'covered_items',
+  'clinical',
+  'issued_at',
+  'expires_at',
+] as const satisfies readonly (keyof LmnRow)[];
+
+export class LmnRepository {
+  async insert(db: Executor, row: LmnRow): Promise<void> {
+    await db.insertInto('lmns').values(row).execute();
+  }
+
+  async findBySession(db: Executor, sessionId: string): Promise<LmnRow | undefined> {
+    return db.selectFrom('lmns').select(COLUMNS).where('session_id', '=', sessionId).executeTakeFirst();
+  }
+
+  async findByCode(db: Executor, code: string): Promise<LmnRow | undefined> {
+    return db.selectFrom('lmns').select(COLUMNS).where('verification_code', '=', code).executeTakeFirst();
+  }
+}

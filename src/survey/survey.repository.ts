@@ -1,0 +1,18 @@
+import type { SurveyResponseTable } from '../db/schema.review.js';
+import type { Executor } from '../db/transaction.js';
+
+export type SurveyResponseRow = SurveyResponseTable;
+
+export class SurveyRepository {
+  async insert(db: Executor, row: SurveyResponseRow): Promise<void> {
+    await db.insertInto('survey_responses').values(row).execute();
+  }
+
+  async find(db: Executor, sessionId: string): Promise<SurveyResponseRow | undefined> {
+    return db
+      .selectFrom('survey_responses')
+      .select(['session_id', 'answers', 'telehealth_consent_at', 'privacy_consent_at', 'created_at'])
+      .where('session_id', '=', sessionId)
+      .executeTakeFirst();
+  }
+}

@@ -1,0 +1,170 @@
+import type { AuditService } from '../audit/audit.service.js';
+import type { Database } from '../db/database.js';
+import { type Tx, transact } from '../db/transaction.js';
+import type { Clock } from '../lib/clock.js';
+import { ApiError } from '../lib/errors.js';
+import { verifySessionLinkToken } from '../lib/tokens.js';
+import type { Letter, LmnService } from '../lmn/lmn.service.js';
+import type { PhiCipher } from '../phi/phi.cipher.js';
+import type { LifecycleService } from '../sessions/lifecycle.service.js';
+import {
+  type SessionPatch,
+  type SessionRow,
+  SessionsRepository,
+  searchText,
+} from '../sessions/sessions.repository.js';
+import type { SurveyDefinition } from './definition.js';
+import { prescreen, type SurveyAnswers } from './prescreen.js';
+import { type SurveyErrors, type SurveyFormValues, validateSurveyForm } from './survey.form.js';
+import { SurveyRepository } from './survey.repository.js';
+
+/** What the shopper's link shows, by session status (SPEC §2.2). */
+export type ShopperPage =
+  | { kind: 'form'; session: SessionRow }
+  | { kind: 'in_review' }
+  | { kind: 'approved'; letter: Letter | undefined }
+  | { kind: 'rejected' };
+
+export type SubmitOutcome =
+  | { kind: 'invalid'; session: SessionRow; errors: SurveyErrors }
+  | { kind: 'submitted'; redirect: string | null }
+  | { kind: 'closed'; page: ShopperPage };
+
+export interface LinkFields {
+  source?: unknown;
+  user_id?: unknown;
+  skus?: unknown;
+}
+
+const answersContext = (sessionId: string) => `survey_responses.answers:${sessionId}`;
+
+/** `{{qualification_session_id}}` in a merchant URL becomes the id (also when URL-encoded). */
+export function fillSessionUrl(url: string, sessionId: string): string {
+  return url
+    .replaceAll('{{qualification_session_id}}', sessionId)
+    .replaceAll('%7B%7Bqualification_session_id%7D%7D', sessionId);
+}
+
+export class SurveyService {
+  private readonly sessions = new SessionsRepository();
+  private readonly responses = new SurveyRepository();
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly secret: Buffer,
+    private readonly cipher: PhiCipher,
+    private readonly lifecycle: LifecycleService,
+    private readonly audit: AuditService,
+    private readonly lmn: LmnService,
+    readonly definition: SurveyDefinition,
+  ) {}
+
+  /** SPEC §2.2 — opens the link; `?source=&user_id=&skus=` fill those fields while they are null. */
+  async open(sessionId: string, token: unknown, link: LinkFields = {}): Promise<ShopperPage> {
+    let session = await this.authorised(sessionId, token);
+    const patch: SessionPatch = {};
+    const fill = (field: 'source' | 'user_id' | 'skus_param', value: unknown, max: number) => {
+      if (typeof value === 'string' && value !== '' && value.length <= max && session[field] === null)
+        patch[field] = value;
+    };
+    fill('source', link.source, 255);
+    fill('user_id', link.user_id, 255);
+    fill('skus_param', link.skus, 2048);
+    if (Object.keys(patch).length > 0) {
+      patch.updated_at = this.clock.now();
+      patch.search_text = searchText({ ...session, ...patch });
+      await this.sessions.update(this.database.db, session.id, patch);
+      session = { ...session, ...patch };
+    }
+    return this.pageFor(session);
+  }
+
+  /**
+   * SPEC §2.2/§2.4 — one transaction: lock the session, move it to `processing`, store the
+   * encrypted answers, run the pre-screen and, when it fails, reject as actor `rules` with an audit row.
+   */
+  async submit(sessionId: string, token: unknown, values: SurveyFormValues): Promise<SubmitOutcome> {
+    const current = await this.authorised(sessionId, token);
+    if (current.status !== 'pending') return { kind: 'closed', page: await this.pageFor(current) };
+    const errors = validateSurveyForm(values, this.definition, this.clock.now());
+    if (Object.keys(errors).length > 0) return { kind: 'invalid', session: current, errors };
+
+    const answers: SurveyAnswers = {
+      date_of_birth: values.date_of_birth,
+      conditions: values.conditions,
+      details: values.details,
+    };
+    return transact(this.database, async (tx) => {
+      const session = await this.sessions.findForUpdate(tx.db, tx.engine, sessionId);
+      if (!session) throw new ApiError('NotFound', 'This link is not valid.');
+      // A second tab or a double click: the first submission won, show where things stand.
+      if (session.status !== 'pending') return { kind: 'closed', page: await this.pageFor(session) };
+      const now = this.clock.now();
+      const submitted = await this.lifecycle.submit(
+        tx,
+        session,
+        { email: values.email, state: values.state },
+        { type: 'shopper' },
+      );
+      await this.responses.insert(tx.db, {
+        session_id: session.id,
+        answers: this.cipher.encryptJson(answers, answersContext(session.id)),
+        telehealth_consent_at: now,
+        privacy_consent_at: now,
+        created_at: now,
+      });
+      await this.applyPrescreen(tx, submitted, answers);
+      const redirect = submitted.success_url ? fillSessionUrl(submitted.success_url, session.id) : null;
+      return { kind: 'submitted', redirect };
+    });
+  }
+
+  /** SPEC §2.2 — decline: back to the merchant; the session stays `pending` so the link still works. */
+  async decline(sessionId: string, token: unknown): Promise<{ redirect: string | null; page?: ShopperPage }> {
+    const session = await this.authorised(sessionId, token);
+    if (session.status !== 'pending') return { redirect: null, page: await this.pageFor(session) };
+    return { redirect: session.failure_url ? fillSessionUrl(session.failure_url, session.id) : null };
+  }
+
+  /** Decrypted answers, for the clinician's review page. */
+  async answers(sessionId: string): Promise<SurveyAnswers | undefined> {
+    const row = await this.responses.find(this.database.db, sessionId);
+    return row ? this.cipher.decryptJson<SurveyAnswers>(row.answers, answersContext(sessionId)) : undefined;
+  }
+
+  private async applyPrescreen(tx: Tx, session: SessionRow, answers: SurveyAnswers): Promise<void> {
+    const result = prescreen(answers, this.definition, this.clock.now());
+    if (result.eligible) return;
+    await this.lifecycle.reject(tx, session, { reason: result.reason }, { type: 'rules' });
+    await this.audit.append(tx, {
+      actorType: 'rules',
+      action: 'session.auto_reject',
+      subjectId: session.id,
+      details: { reason: result.reason },
+    });
+  }
+
+  private async pageFor(session: SessionRow): Promise<ShopperPage> {
+    switch (session.status) {
+      case 'pending':
+        return { kind: 'form', session };
+      case 'processing':
+        return { kind: 'in_review' };
+      case 'approved':
+        return { kind: 'approved', letter: await this.lmn.letterForSession(session.id) };
+      case 'rejected':
+        return { kind: 'rejected' };
+    }
+  }
+
+  /** SPEC §2.2 — the link's HMAC token: a forged or missing token never reaches the session. */
+  private async authorised(sessionId: string, token: unknown): Promise<SessionRow> {
+    if (!verifySessionLinkToken(this.secret, sessionId, token)) {
+      throw new ApiError('Forbidden', 'This link is not valid. Please use the link you were given.');
+    }
+    const session = await this.sessions.find(this.database.db, sessionId);
+    if (!session) throw new ApiError('NotFound', 'This link is not valid.');
+    return session;
+  }
+}

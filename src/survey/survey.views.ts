@@ -1,0 +1,151 @@
+import { html, type SafeHtml, when } from '../html/html.js';
+import { page } from '../html/layout.js';
+import { type SurveyDefinition, US_STATES } from './definition.js';
+import { DETAILS_MAX, type SurveyErrors, type SurveyField, type SurveyFormValues } from './survey.form.js';
+
+export interface SurveyFormView {
+  sessionId: string;
+  token: string;
+  definition: SurveyDefinition;
+  values: SurveyFormValues;
+  errors: SurveyErrors;
+  customerName: string | null;
+}
+
+export function emptySurveyValues(email: string | null): SurveyFormValues {
+  return {
+    email: email ?? '',
+    date_of_birth: '',
+    state: '',
+    conditions: [],
+    details: '',
+    consent_telehealth: false,
+    consent_privacy: false,
+  };
+}
+
+const FIELD_ANCHORS: Record<SurveyField, string> = {
+  email: 'email',
+  date_of_birth: 'date_of_birth',
+  state: 'state',
+  conditions: 'condition-0',
+  details: 'details',
+  consent_telehealth: 'consent_telehealth',
+  consent_privacy: 'consent_privacy',
+};
+
+function fieldError(errors: SurveyErrors, field: SurveyField): SafeHtml {
+  const message = errors[field];
+  return message ? html`<p class="error" id="${field}-error">${message}</p>` : html``;
+}
+
+function invalid(errors: SurveyErrors, field: SurveyField): SafeHtml {
+  return errors[field] ? html`aria-invalid="true" aria-describedby="${field}-error"` : html``;
+}
+
+/**
+ * SPEC §2.2 — the survey: one server-rendered form, real labels, no script. `novalidate`: the
+ * server's messages (kept next to each field and summarised on top) are the one source of errors.
+ * The link token travels in a hidden field, so nothing sensitive ever goes into a URL.
+ */
+export function surveyPage(view: SurveyFormView): string {
+  const { values, errors, definition } = view;
+  const problems = Object.entries(errors) as Array<[SurveyField, string]>;
+  const summary =
+    problems.length > 0
+      ? html`<div class="errors" role="alert" tabindex="-1">
+<h2>There is a problem</h2>
+<ul>${problems.map(([field, message]) => html`<li><a href="#${FIELD_ANCHORS[field]}">${message}</a></li>`)}</ul>
+</div>`
+      : html``;
+  const greeting = view.customerName ? html`<p>Hello ${view.customerName}.</p>` : html``;
+
+  const body = html`<h1>A few questions about your health</h1>
+${greeting}
+<p>A licensed clinician reviews your answers to decide whether your purchase qualifies for HSA/FSA
+funds with a Letter of Medical Necessity. It takes about two minutes.</p>
+${summary}
+<form method="post" action="/q/${view.sessionId}" novalidate class="card">
+<input type="hidden" name="t" value="${view.token}">
+
+<label for="email">Email</label>
+${fieldError(errors, 'email')}
+<input type="email" id="email" name="email" autocomplete="email" value="${values.email}" ${invalid(errors, 'email')}>
+
+<label for="date_of_birth">Date of birth</label>
+<p class="hint" id="date_of_birth-hint">For example 1980-04-23. You must be 18 or older.</p>
+${fieldError(errors, 'date_of_birth')}
+<input type="date" id="date_of_birth" name="date_of_birth" autocomplete="bday" value="${values.date_of_birth}" ${invalid(errors, 'date_of_birth')}>
+
+<label for="state">State</label>
+<p class="hint">Where you live.</p>
+${fieldError(errors, 'state')}
+<select id="state" name="state" autocomplete="address-level1" ${invalid(errors, 'state')}>
+<option value="">Choose…</option>
+${Object.entries(US_STATES).map(([code, name]) => html`<option value="${code}" ${when(values.state === code, 'selected')}>${name}</option>`)}
+</select>
+
+<fieldset ${errors.conditions ? html`aria-describedby="conditions-error"` : ''}>
+<legend>Which of these conditions apply to you?</legend>
+${fieldError(errors, 'conditions')}
+${definition.conditions.map(
+  (condition, index) =>
+    html`<div class="check"><label for="condition-${index}"><input type="checkbox" id="condition-${index}" name="condition" value="${condition.id}" ${when(values.conditions.includes(condition.id), 'checked')}> ${condition.label}</label></div>`,
+)}
+</fieldset>
+
+<label for="details">Details</label>
+<p class="hint">Optional: anything the clinician should know (diagnoses, medicines, how long).</p>
+${fieldError(errors, 'details')}
+<textarea id="details" name="details" maxlength="${DETAILS_MAX}" ${invalid(errors, 'details')}>${values.details}</textarea>
+
+<fieldset>
+<legend>Consent</legend>
+${fieldError(errors, 'consent_telehealth')}
+<div class="check"><label for="consent_telehealth"><input type="checkbox" id="consent_telehealth" name="consent_telehealth" value="yes" ${when(values.consent_telehealth, 'checked')} ${invalid(errors, 'consent_telehealth')}> I consent to a telehealth review of my answers by a licensed clinician.</label></div>
+${fieldError(errors, 'consent_privacy')}
+<div class="check"><label for="consent_privacy"><input type="checkbox" id="consent_privacy" name="consent_privacy" value="yes" ${when(values.consent_privacy, 'checked')} ${invalid(errors, 'consent_privacy')}> I have read and accept the privacy notice.</label></div>
+</fieldset>
+
+<div class="actions">
+<button type="submit" name="action" value="submit">Submit</button>
+<button type="submit" name="action" value="decline" class="secondary">Decline</button>
+</div>
+</form>`;
+  return page(problems.length > 0 ? 'Error: health questions' : 'Health questions', body);
+}
+
+export function submittedPage(): string {
+  return page(
+    'Thank you',
+    html`<h1>Thank you</h1><div class="card" role="status"><p>Your answers were sent. A licensed clinician will review them; you can come back to this link to see the outcome.</p></div>`,
+  );
+}
+
+export function inReviewPage(): string {
+  return page(
+    'In review',
+    html`<h1>Your answers are being reviewed</h1><div class="card" role="status"><p>A licensed clinician is reviewing your answers. Come back to this link later to see the outcome.</p></div>`,
+  );
+}
+
+export function declinedPage(): string {
+  return page(
+    'No problem',
+    html`<h1>No problem</h1><div class="card"><p>You declined the questions. You can come back through the same link if you change your mind.</p></div>`,
+  );
+}
+
+export function rejectedPage(): string {
+  return page(
+    'Review complete',
+    html`<h1>Review complete</h1><div class="card" role="status"><p>Based on your answers, we could not issue a Letter of Medical Necessity for this purchase. You can still complete your purchase without HSA/FSA funds.</p></div>`,
+  );
+}
+
+export function approvedWithoutLetterPage(): string {
+  return page(
+    'Approved',
+    html`<h1>Approved</h1><div class="card" role="status"><p>Your purchase qualifies for HSA/FSA funds.</p></div>`,
+  );
+}
