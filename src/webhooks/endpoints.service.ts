@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import type { WebhookMode } from '../db/schema.js';
+import { transact } from '../db/transaction.js';
+import type { EventsService } from '../events/events.service.js';
+import { type Clock, iso } from '../lib/clock.js';
+import { ApiError } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import { PhiCipher } from '../phi/phi.cipher.js';
+import { DeliveriesRepository } from './deliveries.repository.js';
+import { type EndpointRow, EndpointsRepository } from './endpoints.repository.js';
+import { canonicalEvent, DEFAULT_EVENTS } from './event-types.js';
+import { newWebhookSecret } from './signing.js';
+import { assertPublicUrl, BlockedAddressError } from './ssrf.js';
+
+/** SPEC §3.3 — after a rotation the previous secret keeps signing for 24 h. */
+export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+export const MAX_URL_LENGTH = 2048;
+
+export interface CreateEndpointInput {
+  url: string;
+  mode?: WebhookMode;
+  events?: string[];
+}
+
+export interface EndpointWithSecret {
+  endpoint: EndpointRow;
+  /** Shown once, at creation or rotation. */
+  secret: string;
+}
+
+export interface QueuedTest {
+  event_id: string;
+  webhook_delivery_id: string;
+  webhook_endpoint_id: string;
+}
+
+/**
+ * SPEC §3.1 — webhook endpoints of a sales channel. `channelId` scopes every call made for a
+ * merchant (another channel's endpoint is "not found"); the operator's CLI passes null.
+ * Secrets are sealed at rest with the service key: the server must read them back to sign.
+ */
+export class WebhookEndpointsService {
+  private readonly repo = new EndpointsRepository();
+  private readonly deliveries = new DeliveriesRepository();
+  private readonly cipher: PhiCipher;
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+    private readonly options: { secret: Buffer; allowPrivateWebhooks: boolean },
+  ) {
+    this.cipher = new PhiCipher(options.secret);
+  }
+
+  async create(channelId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
+    const url = await this.validUrl(input.url);
+    const events = validEvents(input.events);
+    const mode = input.mode ?? 'signed';
+    const now = this.clock.now();
+    const endpoint: EndpointRow = {
+      id: newId('we'),
+      sales_channel_id: channelId,
+      url,
+      mode,
+      events: JSON.stringify(events),
+      created_at: now,
+      updated_at: now,
+      disabled_at: null,
+      disabled_reason: null,
+      deleted_at: null,
+    };
+    const secret = newWebhookSecret();
+    await transact(this.database, async (tx) => {
+      const channel = await tx.db
+        .selectFrom('sales_channels')
+        .select('id')
+        .where('id', '=', channelId)
+        .executeTakeFirst();
+      if (!channel) throw new ApiError('NotFound', `no sales channel ${channelId}`);
+      await this.repo.insert(tx.db, endpoint);
+      await this.insertSecret(tx.db, endpoint.id, secret, now);
+    });
+    return { endpoint, secret };
+  }
+
+  async list(channelId: string | null): Promise<EndpointRow[]> {
+    return this.repo.list(this.database.db, channelId);
+  }
+
+  async get(channelId: string | null, id: string): Promise<EndpointRow> {
+    const endpoint = await this.repo.find(this.database.db, id);
+    if (!endpoint || (channelId !== null && endpoint.sales_channel_id !== channelId))
+      throw new ApiError('NotFound', `no webhook endpoint ${id}`);
+    return endpoint;
+  }
+
+  /** Soft delete: the endpoint stops receiving; its queued deliveries fail; history stays. */
+  async delete(channelId: string | null, id: string): Promise<EndpointRow> {
+    const endpoint = await this.get(channelId, id);
+    const now = this.clock.now();
+    await transact(this.database, async (tx) => {
+      await this.repo.update(tx.db, id, { deleted_at: now, updated_at: now });
+      await this.deliveries.failQueuedForEndpoint(tx.db, id, 'webhook endpoint deleted', now);
+    });
+    return { ...endpoint, deleted_at: now, updated_at: now };
+  }
+
+  /** Re-enables an endpoint disabled by a `410 Gone` (operator only). */
+  async enable(id: string): Promise<EndpointRow> {
+    const endpoint = await this.get(null, id);
+    const now = this.clock.now();
+    await this.repo.update(this.database.db, id, {
+      disabled_at: null,
+      disabled_reason: null,
+      updated_at: now,
+    });
+    return { ...endpoint, disabled_at: null, disabled_reason: null, updated_at: now };
+  }
+
+  /** SPEC §3.3 — a new current secret; the old ones stay valid (and keep signing) for 24 h. */
+  async rotateSecret(channelId: string | null, id: string): Promise<EndpointWithSecret> {
+    const endpoint = await this.get(channelId, id);
+    const now = this.clock.now();
+    const secret = newWebhookSecret();
+    await transact(this.database, async (tx) => {
+      await this.repo.expireSecrets(tx.db, id, now + ROTATION_OVERLAP_MS);
+      await this.insertSecret(tx.db, id, secret, now);
+    });
+    return { endpoint, secret };
+  }
+
+  /** The secrets to sign with at `now`, newest first. */
+  async activeSecrets(id: string, now: number): Promise<string[]> {
+    const rows = await this.repo.activeSecrets(this.database.db, id, now);
+    return rows.map((row) => this.cipher.decrypt(row.secret, secretContext(row.id)));
+  }
+
+  /** SPEC §3.2 — `webhook_endpoint.test` for one endpoint; the dispatcher delivers it. */
+  async sendTest(channelId: string | null, id: string): Promise<QueuedTest> {
+    const endpoint = await this.get(channelId, id);
+    if (endpoint.disabled_at !== null)
+      throw new ApiError(
+        'ValidationError',
+        `webhook endpoint ${id} is disabled (${endpoint.disabled_reason})`,
+      );
+    const recorded = await transact(this.database, (tx) =>
+      this.events.recordWithDeliveries(tx, {
+        salesChannelId: endpoint.sales_channel_id,
+        type: 'webhook_endpoint.test',
+        sessionId: null,
+        webhookEndpointId: endpoint.id,
+        data: {
+          webhook_endpoint_id: endpoint.id,
+          message: 'Test event from Qualify',
+          sent_at: iso(this.clock.now()),
+        },
+      }),
+    );
+    const deliveryId = recorded.deliveryIds[0];
+    if (!deliveryId) throw new ApiError('NotFound', `no webhook endpoint ${id}`);
+    return { event_id: recorded.eventId, webhook_delivery_id: deliveryId, webhook_endpoint_id: endpoint.id };
+  }
+
+  private async insertSecret(
+    db: Parameters<EndpointsRepository['insertSecret']>[0],
+    endpointId: string,
+    secret: string,
+    now: number,
+  ) {
+    const secretId = randomUUID();
+    await this.repo.insertSecret(db, {
+      id: secretId,
+      webhook_endpoint_id: endpointId,
+      secret: this.cipher.encrypt(secret, secretContext(secretId)),
+      created_at: now,
+      expires_at: null,
+    });
+  }
+
+  /** SPEC §3.1/§3.4 — absolute http(s), and (unless allowed) not a private, loopback or metadata address. */
+  private async validUrl(raw: unknown): Promise<string> {
+    if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_URL_LENGTH)
+      throw new ApiError(
+        'ValidationError',
+        `url must be an absolute http or https URL of at most ${MAX_URL_LENGTH} characters`,
+      );
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ApiError('ValidationError', 'url must be an absolute http or https URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ApiError('ValidationError', 'url must be an absolute http or https URL');
+    if (url.username || url.password)
+      throw new ApiError('ValidationError', 'url must not contain credentials');
+    if (!this.options.allowPrivateWebhooks) {
+      try {
+        await assertPublicUrl(url);
+      } catch (error) {
+        if (error instanceof BlockedAddressError)
+          throw new ApiError('ValidationError', `url is not allowed: ${error.message}`);
+        throw error;
+      }
+    }
+    // Stored as given (the merchant recognises it); `URL` parsing above proved it well-formed.
+    return raw;
+  }
+}
+
+function validEvents(events: string[] | undefined): string[] {
+  if (events === undefined) return [...DEFAULT_EVENTS];
+  if (events.length === 0) throw new ApiError('ValidationError', 'events must name at least one event type');
+  const canonical = new Set<string>();
+  for (const name of events) {
+    const type = canonicalEvent(name);
+    if (!type) throw new ApiError('ValidationError', `events: unknown event type ${name}`);
+    canonical.add(type);
+  }
+  return [...canonical];
+}
+
+function secretContext(secretId: string): string {
+  return `webhook_endpoint_secrets.secret:${secretId}`;
+}

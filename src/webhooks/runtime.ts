@@ -1,0 +1,38 @@
+import type { Services } from '../services.js';
+import { type DispatcherLogger, type DispatcherOptions, WebhookDispatcher } from './dispatcher.js';
+import { createHttpSender } from './sender.js';
+
+export interface WebhookRuntime {
+  dispatcher: WebhookDispatcher;
+  /** Stops the dispatcher (SPEC §3.4 graceful shutdown), then closes the HTTP agent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The dispatcher as the server runs it: the real HTTP sender with the SSRF guard per config,
+ * metrics per outcome, and woken by every commit that queues a delivery. Not started: the server
+ * calls `dispatcher.start()` once it listens. Tests pass overrides (clock, sender, random).
+ */
+export function createWebhookRuntime(
+  services: Services,
+  overrides: Partial<Omit<DispatcherOptions, 'database' | 'endpoints'>> & { logger?: DispatcherLogger } = {},
+): WebhookRuntime {
+  const http = createHttpSender({ allowPrivate: services.config.allowPrivateWebhooks });
+  const dispatcher = new WebhookDispatcher({
+    database: services.database,
+    clock: services.clock,
+    send: http.send,
+    endpoints: services.webhookEndpoints,
+    onOutcome: (outcome) => services.metrics.observeDelivery(outcome),
+    ...overrides,
+  });
+  services.events.onCommitted(() => dispatcher.wake());
+  services.webhookDeliveries.onQueued(() => dispatcher.wake());
+  return {
+    dispatcher,
+    async stop() {
+      await dispatcher.stop();
+      await http.close();
+    },
+  };
+}

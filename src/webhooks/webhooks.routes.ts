@@ -1,0 +1,118 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { requireChannel } from '../http/auth.js';
+import { authErrors, bodyErrors, errorRef } from '../http/common-schemas.js';
+import type { Services } from '../services.js';
+import { presentDelivery, presentEndpoint } from './webhooks.presenter.js';
+import {
+  CreateEndpointBody,
+  DeletedEndpoint,
+  DeliveryIdParams,
+  EndpointIdParams,
+  ListEndpointsResponse,
+  WebhookDelivery,
+  WebhookEndpointWithSecret,
+} from './webhooks.schemas.js';
+
+const tags = ['Webhooks'];
+const endpointNotFound = { 404: errorRef('Unknown webhook endpoint, or another channel’s') };
+
+/** SPEC §3.1, §3.4 — webhook endpoints and redelivery over the API (extension), scoped to the key's channel. */
+export const webhooksRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { webhookEndpoints, webhookDeliveries } = services;
+
+  app.get(
+    '/api/v1/webhook_endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'List webhook endpoints (secrets are never listed)',
+        response: { 200: ListEndpointsResponse, ...authErrors },
+      },
+    },
+    async (request) => ({
+      webhook_endpoints: (await webhookEndpoints.list(requireChannel(request).id)).map(presentEndpoint),
+    }),
+  );
+
+  app.post(
+    '/api/v1/webhook_endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Create a webhook endpoint',
+        description: 'The response carries the endpoint secret (`whsec_…`); it is not shown again.',
+        body: CreateEndpointBody,
+        response: { 200: WebhookEndpointWithSecret, ...bodyErrors, ...authErrors },
+      },
+    },
+    async (request) => {
+      const { endpoint, secret } = await webhookEndpoints.create(requireChannel(request).id, request.body);
+      return { ...presentEndpoint(endpoint), secret };
+    },
+  );
+
+  app.post(
+    '/api/v1/webhook_endpoints/:webhook_endpoint_id/delete',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a webhook endpoint',
+        params: EndpointIdParams,
+        response: { 200: DeletedEndpoint, ...endpointNotFound, ...authErrors },
+      },
+    },
+    async (request) => {
+      const deleted = await webhookEndpoints.delete(
+        requireChannel(request).id,
+        request.params.webhook_endpoint_id,
+      );
+      return { webhook_endpoint_id: deleted.id, deleted: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/webhook_endpoints/:webhook_endpoint_id/rotate_secret',
+    {
+      schema: {
+        tags,
+        summary: 'Rotate the endpoint secret',
+        description:
+          'Returns the new secret once. For 24 h both secrets are valid: signed deliveries carry one `v1=` per secret.',
+        params: EndpointIdParams,
+        response: { 200: WebhookEndpointWithSecret, ...endpointNotFound, ...authErrors },
+      },
+    },
+    async (request) => {
+      const { endpoint, secret } = await webhookEndpoints.rotateSecret(
+        requireChannel(request).id,
+        request.params.webhook_endpoint_id,
+      );
+      return { ...presentEndpoint(endpoint), secret };
+    },
+  );
+
+  app.post(
+    '/api/v1/webhook_deliveries/:webhook_delivery_id/redeliver',
+    {
+      schema: {
+        tags,
+        summary: 'Send a webhook delivery again',
+        description:
+          'Sends the delivery again, now, with the same `webhook_delivery_id` and a fresh retry schedule. A delivery in flight is returned unchanged.',
+        params: DeliveryIdParams,
+        response: {
+          200: WebhookDelivery,
+          400: errorRef('The endpoint was deleted or is disabled'),
+          404: errorRef('Unknown webhook delivery, or another channel’s'),
+          ...authErrors,
+        },
+      },
+    },
+    async (request) =>
+      presentDelivery(
+        await webhookDeliveries.redeliver(requireChannel(request).id, request.params.webhook_delivery_id),
+      ),
+  );
+};

@@ -1,0 +1,83 @@
+import { type Static, Type } from 'typebox';
+import { MAX_URL_LENGTH } from './endpoints.service.js';
+
+/** SPEC §3.1/§3.4 — schemas of the webhook API (an extension of the Truemed API). */
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+const Mode = Type.Enum(['signed', 'unsigned']);
+
+export const CreateEndpointBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: MAX_URL_LENGTH, description: 'absolute http(s) URL' }),
+    mode: Type.Optional(Mode),
+    events: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        minItems: 1,
+        maxItems: 10,
+        description:
+          'qualification_session.complete (default) and/or qualification_session.processing; webhook_endpoint.test always reaches its endpoint',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateEndpointBody = Static<typeof CreateEndpointBody>;
+
+export const EndpointIdParams = Type.Object({ webhook_endpoint_id: Type.String({ maxLength: 100 }) });
+export type EndpointIdParams = Static<typeof EndpointIdParams>;
+
+export const DeliveryIdParams = Type.Object({ webhook_delivery_id: Type.String({ maxLength: 100 }) });
+export type DeliveryIdParams = Static<typeof DeliveryIdParams>;
+
+const endpointFields = {
+  webhook_endpoint_id: Type.String({ examples: ['we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70'] }),
+  sales_channel_id: Type.String(),
+  url: Type.String(),
+  mode: Mode,
+  events: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+  disabled_at: Nullable(DateTime),
+  disabled_reason: Nullable(Type.String()),
+  created_at: DateTime,
+  updated_at: DateTime,
+};
+
+export const WebhookEndpoint = Type.Object(endpointFields, { additionalProperties: false });
+
+export const WebhookEndpointWithSecret = Type.Object(
+  {
+    ...endpointFields,
+    secret: Type.String({ description: '`whsec_…`; shown only in this response' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ListEndpointsResponse = Type.Object(
+  { webhook_endpoints: Type.Array(WebhookEndpoint) },
+  { additionalProperties: false },
+);
+
+export const DeletedEndpoint = Type.Object(
+  { webhook_endpoint_id: Type.String(), deleted: Type.Literal(true) },
+  { additionalProperties: false },
+);
+
+export const WebhookDelivery = Type.Object(
+  {
+    webhook_delivery_id: Type.String({ examples: ['wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d'] }),
+    webhook_endpoint_id: Type.String(),
+    event_id: Type.String(),
+    event_type: Type.String(),
+    qualification_session_id: Nullable(Type.String()),
+    status: Type.Enum(['pending', 'delivering', 'succeeded', 'failed']),
+    attempt_count: Type.Integer(),
+    next_attempt_at: Nullable(DateTime),
+    last_status_code: Nullable(Type.Integer()),
+    last_error: Nullable(Type.String()),
+    created_at: DateTime,
+    updated_at: DateTime,
+    completed_at: Nullable(DateTime),
+  },
+  { additionalProperties: false },
+);
