@@ -2,7 +2,9 @@
 // `npm test`: lint, type check, then every test file on SQLite, and again on PostgreSQL when
 // TEST_DATABASE_URL is set. Ends with one summary line; exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -46,6 +48,34 @@ const engines = ['sqlite'];
 if (process.env.TEST_DATABASE_URL) engines.push('postgres');
 else process.stdout.write('\n(TEST_DATABASE_URL is not set: the PostgreSQL run is skipped)\n');
 
+// Every PostgreSQL test schema is named qt_<run>_… and every SQLite test file qualify-test-<run>-…;
+// after the run, whatever a crashed test left behind is removed (only this run's: other runs may
+// share the database and the temp directory).
+const runId = randomBytes(4).toString('hex');
+
+async function dropLeftoverSchemas() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'qt\\_' || $1 || '\\_%'",
+      [runId],
+    );
+    for (const { nspname } of rows) await client.query(`DROP SCHEMA "${nspname}" CASCADE`);
+    if (rows.length > 0) process.stdout.write(`postgres: dropped ${rows.length} schemas left behind\n`);
+  } finally {
+    await client.end();
+  }
+}
+
+function removeLeftoverFiles() {
+  const prefix = `qualify-test-${runId}-`;
+  for (const name of readdirSync(tmpdir())) {
+    if (name.startsWith(prefix)) rmSync(join(tmpdir(), name), { force: true });
+  }
+}
+
 mkdirSync(join(root, '.tmp'), { recursive: true });
 const totals = { pass: 0, fail: 0, skipped: 0 };
 for (const engine of engines) {
@@ -65,8 +95,10 @@ for (const engine of engines) {
       `--test-reporter-destination=${tap}`,
       ...files,
     ],
-    { QUALIFY_TEST_ENGINE: engine, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    { QUALIFY_TEST_ENGINE: engine, QUALIFY_TEST_RUN: runId, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
   );
+  if (engine === 'postgres') await dropLeftoverSchemas();
+  else removeLeftoverFiles();
   const c = counts(tap);
   process.stdout.write(`${engine}: ${c.pass} passed, ${c.fail} failed, ${c.skipped} skipped\n`);
   totals.pass += c.pass;

@@ -1,16 +1,35 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { DB } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
 export interface Database {
   readonly db: Kysely<DB>;
   readonly engine: Engine;
+  /**
+   * Runs `work` while holding a lock named `name` that every instance on this database shares
+   * (PostgreSQL: a session advisory lock on a connection of its own, scoped to the schema;
+   * SQLite: an exclusive lock on a `.lock` file next to the database). Used for first-start work
+   * that must happen once however many instances start at the same moment.
+   */
+  exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -40,46 +59,168 @@ function openSqlite(path: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     db,
     engine: 'sqlite',
+    exclusive: sqliteExclusive(file),
     close: () => db.destroy(),
   };
 }
 
+/**
+ * Transactions start with BEGIN IMMEDIATE: they take the write lock up front (waiting up to
+ * busy_timeout), so a read-then-write transaction never fails with SQLITE_BUSY when another
+ * process sharing the file wrote in between. Inside one process the single connection already
+ * serialises transactions, so this only matters when several processes share one file.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/**
+ * SQLite has no advisory locks: an exclusive transaction on a small side file (`<db>.lock`) is
+ * the cross-process lock (the OS drops it if the holder dies). Its busy wait would block the event
+ * loop, so the attempt never waits (timeout 0) and is retried on a timer instead; a promise chain
+ * orders the callers inside this process.
+ */
+function sqliteExclusive(file: string): Database['exclusive'] {
+  let queue: Promise<void> = Promise.resolve();
+  return async (_name, work) => {
+    const previous = queue;
+    let release = () => {};
+    queue = new Promise((done) => {
+      release = done;
+    });
+    await previous;
+    const lock = file === ':memory:' ? undefined : new SQLite(`${file}.lock`, { timeout: 0 });
+    try {
+      if (lock) await lockExclusively(lock);
+      return await work();
+    } finally {
+      lock?.close();
+      release();
+    }
+  };
+}
+
+const SQLITE_LOCK_WAIT_MS = 60_000;
+
+async function lockExclusively(lock: SQLite.Database): Promise<void> {
+  const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      lock.exec('BEGIN EXCLUSIVE');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** Lock space of Qualify's advisory locks (two-int form: never collides with Kysely's bigint migration lock). */
+const ADVISORY_LOCK_SPACE = 0x5175616c;
+
 function openPostgres(url: string, options: DatabaseOptions): Database {
-  // Keep any `options` the URL already carries (e.g. a search_path) and add ours.
+  // Keep any `options` the URL already carries (e.g. a search_path) and add ours. pg lets the
+  // connection string's values override the config's, so `options` leaves the URL and is passed
+  // once, combined.
   const settings: string[] = [];
-  const fromUrl = new URL(url).searchParams.get('options');
+  const parsed = new URL(url);
+  const fromUrl = parsed.searchParams.get('options');
   if (fromUrl) settings.push(fromUrl);
-  if (options.statementTimeoutMs) settings.push(`-c statement_timeout=${options.statementTimeoutMs}`);
+  parsed.searchParams.delete('options');
+  const connectionString = parsed.toString();
   if (options.searchPath) settings.push(`-c search_path=${options.searchPath}`);
+  const lockSettings = settings.join(' ');
+  if (options.statementTimeoutMs) settings.push(`-c statement_timeout=${options.statementTimeoutMs}`);
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max: options.poolSize ?? 10,
     ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
   });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return {
-    db,
-    engine: 'postgres',
-    close: () => db.destroy(),
+
+  // The lock lives on a connection outside the pool (so `work` can use the whole pool, even a
+  // pool of one) and without the statement timeout (waiting for the holder is the point). The
+  // key includes the schema, so deployments (and tests) in different schemas do not contend.
+  const exclusive: Database['exclusive'] = async (name, work) => {
+    const client = new pg.Client({
+      connectionString,
+      ...(lockSettings ? { options: lockSettings } : {}),
+    });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const key = [ADVISORY_LOCK_SPACE, name];
+      await client.query("SELECT pg_advisory_lock($1, hashtext(coalesce(current_schema(), '') || $2))", key);
+      return await work();
+    } finally {
+      // Ending the session releases its advisory locks, also when `work` failed.
+      await client.end();
+    }
   };
+  return { db, engine: 'postgres', exclusive, close: () => db.destroy() };
 }
 
 /**
- * Runs pending migrations. On PostgreSQL Kysely takes an advisory lock for the run, so two
- * instances starting at once migrate one after the other and the second finds nothing to do.
+ * Runs pending migrations, once, however many instances start at the same moment.
+ * - PostgreSQL: Kysely's PostgresAdapter takes a session advisory lock (`pg_advisory_lock`) on
+ *   the migrating connection and runs the migrations in one transaction; a second instance waits
+ *   on the lock, then reads the migration table and finds nothing to do. The connection drops
+ *   the statement timeout for the run: waiting for the lock or building an index may take longer.
+ * - SQLite: Kysely takes no lock (it assumes one process), so the whole run is one
+ *   BEGIN IMMEDIATE transaction: another process waits on the write lock, then finds nothing to do.
  */
 export async function migrate(database: Database): Promise<string[]> {
-  const migrator = new Migrator({
-    db: database.db,
-    provider: { getMigrations: async () => migrations },
+  const { error, results } = await database.db.connection().execute(async (connection) => {
+    const provider = { getMigrations: async () => migrations };
+    if (database.engine === 'postgres') {
+      // Kysely looks for its migration tables in every schema of the database unless told which
+      // one: with another schema already migrated (a second deployment, parallel test runs) it
+      // would skip creating its own tables and then fail. Ours is the connection's current schema.
+      const current = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(connection);
+      const migrator = new Migrator({
+        db: connection,
+        provider,
+        migrationTableSchema: current.rows[0]?.schema ?? 'public',
+      });
+      await sql`SET statement_timeout = 0`.execute(connection);
+      try {
+        return await migrator.migrateToLatest();
+      } finally {
+        await sql`RESET statement_timeout`.execute(connection);
+      }
+    }
+    const migrator = new Migrator({ db: connection, provider });
+    await sql`BEGIN IMMEDIATE`.execute(connection);
+    try {
+      const outcome = await migrator.migrateToLatest();
+      await sql.raw(outcome.error ? 'ROLLBACK' : 'COMMIT').execute(connection);
+      return outcome;
+    } catch (thrown) {
+      await sql`ROLLBACK`.execute(connection);
+      throw thrown;
+    }
   });
-  const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -25,18 +25,20 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const suffix = randomBytes(6).toString('hex');
   if (TEST_ENGINE === 'sqlite') {
-    const file = join(tmpdir(), `qualify-test-${process.pid}-${suffix}.db`);
+    const file = join(tmpdir(), `qualify-test-${testRunId()}-${process.pid}-${suffix}.db`);
     return {
       url: `sqlite:${file}`,
       file,
       drop: async () => {
-        for (const ext of ['', '-wal', '-shm']) rmSync(`${file}${ext}`, { force: true });
+        for (const ext of ['', '-wal', '-shm', '.lock']) rmSync(`${file}${ext}`, { force: true });
       },
     };
   }
   const base = process.env.TEST_DATABASE_URL;
   if (!base) throw new Error('QUALIFY_TEST_ENGINE=postgres needs TEST_DATABASE_URL');
-  const schema = `qt_${suffix}`;
+  // `scripts/test.mjs` names its run, so it can drop whatever a crashed test file left behind
+  // without touching the schemas of another run sharing the database.
+  const schema = `qt_${testRunId()}_${suffix}`;
   await adminQuery(base, `CREATE SCHEMA ${schema}`);
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
@@ -45,6 +47,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     schema,
     drop: () => adminQuery(base, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
   };
+}
+
+/** Lower-case hex id of this `npm test` run (`x` outside it); part of every test schema's name. */
+export function testRunId(): string {
+  const id = process.env.QUALIFY_TEST_RUN ?? 'x';
+  return /^[0-9a-f]{1,16}$/.test(id) ? id : 'x';
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
