@@ -1,4 +1,5 @@
 import { likeEscaped, startsWithPattern } from '../db/dialect.js';
+import { precompiled } from '../db/precompiled.js';
 import type { ApiKeyTable, SalesChannelTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 
@@ -38,9 +39,13 @@ export class ChannelsRepository {
     return Number(row.n);
   }
 
-  /** The channel of an active (not revoked) key, looked up by the key's hash. */
-  async findChannelByKeyHash(db: Executor, keyHash: string): Promise<ChannelRow | undefined> {
-    return db
+  /**
+   * The channel of an active (not revoked) key, looked up by the key's hash. Runs on every API
+   * request and reads the database each time (a revocation, even by the CLI in another process,
+   * applies to the very next request), so the query is compiled once.
+   */
+  findChannelByKeyHash = precompiled<ChannelRow, [keyHash: string]>((db, arg) =>
+    db
       .selectFrom('api_keys')
       .innerJoin('sales_channels', 'sales_channels.id', 'api_keys.sales_channel_id')
       .select([
@@ -49,10 +54,9 @@ export class ChannelsRepository {
         'sales_channels.livemode',
         'sales_channels.created_at',
       ])
-      .where('api_keys.key_hash', '=', keyHash)
-      .where('api_keys.revoked_at', 'is', null)
-      .executeTakeFirst();
-  }
+      .where('api_keys.key_hash', '=', arg(0))
+      .where('api_keys.revoked_at', 'is', null),
+  );
 
   async findKeysByPrefix(db: Executor, prefix: string): Promise<ApiKeyRow[]> {
     return db

@@ -1,10 +1,20 @@
 import type { Engine } from '../db/database.js';
 import { containsPattern, likeEscaped, lockRows } from '../db/dialect.js';
+import { precompiled } from '../db/precompiled.js';
 import type { QualificationSessionTable, SessionStatus, SessionTransitionTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 
 export type SessionRow = QualificationSessionTable;
 export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'sales_channel_id' | 'created_at' | 'livemode'>>;
+/** A status changes only through `transition`, which keeps the session counts in step. */
+export type FieldPatch = Omit<SessionPatch, 'status'>;
+
+/** Shards of the session counts (migration 004); fixed per session so its rows never interleave. */
+const COUNT_SHARDS = 8;
+
+function countShard(sessionId: string): number {
+  return (Number.parseInt(sessionId.slice(-1), 16) || 0) % COUNT_SHARDS;
+}
 
 export const SESSION_COLUMNS = [
   'id',
@@ -52,6 +62,7 @@ export function searchText(
 export class SessionsRepository {
   async insert(db: Executor, row: SessionRow): Promise<void> {
     await db.insertInto('qualification_sessions').values(row).execute();
+    await this.addToCount(db, row.sales_channel_id, row.status, countShard(row.id), 1);
   }
 
   async find(db: Executor, id: string): Promise<SessionRow | undefined> {
@@ -62,14 +73,14 @@ export class SessionsRepository {
       .executeTakeFirst();
   }
 
-  async findInChannel(db: Executor, channelId: string, id: string): Promise<SessionRow | undefined> {
-    return db
+  /** The hot read of retrieve and update: compiled once (see `precompiled`). */
+  findInChannel = precompiled<SessionRow, [channelId: string, id: string]>((db, arg) =>
+    db
       .selectFrom('qualification_sessions')
       .select(SESSION_COLUMNS)
-      .where('id', '=', id)
-      .where('sales_channel_id', '=', channelId)
-      .executeTakeFirst();
-  }
+      .where('id', '=', arg(1))
+      .where('sales_channel_id', '=', arg(0)),
+  );
 
   /** Reads the row and, on PostgreSQL, locks it until the transaction ends. */
   async findForUpdate(db: Executor, engine: Engine, id: string): Promise<SessionRow | undefined> {
@@ -79,7 +90,7 @@ export class SessionsRepository {
     ).executeTakeFirst();
   }
 
-  async update(db: Executor, id: string, patch: SessionPatch): Promise<void> {
+  async update(db: Executor, id: string, patch: FieldPatch): Promise<void> {
     await db.updateTable('qualification_sessions').set(patch).where('id', '=', id).execute();
   }
 
@@ -93,13 +104,38 @@ export class SessionsRepository {
     from: SessionStatus,
     patch: SessionPatch & { status: SessionStatus },
   ): Promise<SessionRow | undefined> {
-    return db
+    const updated = await db
       .updateTable('qualification_sessions')
       .set(patch)
       .where('id', '=', id)
       .where('status', '=', from)
       .returning(SESSION_COLUMNS)
       .executeTakeFirst();
+    if (updated && from !== patch.status) {
+      // Status-machine order (from before to) is also the lock order: no deadlock on PostgreSQL.
+      const shard = countShard(id);
+      await this.addToCount(db, updated.sales_channel_id, from, shard, -1);
+      await this.addToCount(db, updated.sales_channel_id, patch.status, shard, 1);
+    }
+    return updated;
+  }
+
+  private async addToCount(
+    db: Executor,
+    channelId: string,
+    status: SessionStatus,
+    shard: number,
+    delta: number,
+  ): Promise<void> {
+    await db
+      .insertInto('session_counts')
+      .values({ sales_channel_id: channelId, status, shard, n: delta })
+      .onConflict((oc) =>
+        oc
+          .columns(['sales_channel_id', 'status', 'shard'])
+          .doUpdateSet((eb) => ({ n: eb(eb.ref('session_counts.n'), '+', eb.ref('excluded.n')) })),
+      )
+      .execute();
   }
 
   async insertTransition(db: Executor, row: SessionTransitionTable): Promise<void> {
@@ -116,7 +152,20 @@ export class SessionsRepository {
       .execute();
   }
 
+  /**
+   * SPEC §1.6 — the exact total. Filtered by channel and status only (the common case), it is a
+   * sum over the maintained counts (at most 4 × 8 rows) instead of a scan of every matching row.
+   */
   async count(db: Executor, filter: SessionFilter): Promise<number> {
+    if (filter.userId === undefined && filter.expiresFrom === undefined && !filter.search) {
+      let query = db
+        .selectFrom('session_counts')
+        .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
+        .where('sales_channel_id', '=', filter.channelId);
+      if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
+      const sum = await query.executeTakeFirstOrThrow();
+      return Number(sum.n ?? 0);
+    }
     const row = await this.filtered(db, filter)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();

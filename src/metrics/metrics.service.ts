@@ -1,0 +1,134 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../db/database.js';
+import type { Clock } from '../lib/clock.js';
+import { MetricsRepository } from './metrics.repository.js';
+
+/** Outcome of one webhook delivery attempt (SPEC §3.4). */
+export type DeliveryOutcome = 'success' | 'failure' | 'failed' | 'disabled';
+
+type RequestLabel = 'method' | 'route' | 'status';
+
+/** Seconds; covers a loopback cache hit (sub-ms) up to a request that hits the 10 s key wait. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * SPEC §4.4 — Prometheus metrics. Each app has a registry of its own (never prom-client's global
+ * one) so several apps in one process, as in the tests, do not collide. Queue gauges are read from
+ * the database at scrape time: they are true across instances and survive restarts.
+ */
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly repo = new MetricsRepository();
+  private readonly requests: Counter<RequestLabel>;
+  private readonly latency: Histogram<RequestLabel>;
+  private readonly deliveries: Counter<'outcome'>;
+  /** Label children cached per (method, route, status): the label lookup is the costly part. */
+  private readonly children = new Map<
+    string,
+    { count: Counter.Internal; latency: Histogram.Internal<RequestLabel> }
+  >();
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'qualify_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'qualify_http_request_duration_seconds',
+      help: 'Time from receiving a request to sending its response, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: 'qualify_webhook_delivery_attempts_total',
+      help: 'Webhook delivery attempts by outcome (success, failure = will retry, failed = gave up, disabled = 410)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'failure', 'failed', 'disabled'] as const)
+      this.deliveries.labels(outcome).inc(0);
+    this.registerQueueGauges(registers);
+    new Gauge({
+      name: 'qualify_process_resident_memory_bytes',
+      help: 'Resident set size of the server process',
+      registers,
+      collect() {
+        this.set(process.memoryUsage.rss());
+      },
+    });
+  }
+
+  /**
+   * One answered request. `route` is the route pattern (never the raw URL, which would carry ids
+   * and make the label set unbounded); requests that matched no route are counted as `unmatched`.
+   */
+  observeRequest(method: string, route: string | undefined, status: number, seconds: number): void {
+    const key = `${method} ${route ?? ''} ${status}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const labels = { method, route: route ?? 'unmatched', status: String(status) };
+      child = { count: this.requests.labels(labels), latency: this.latency.labels(labels) };
+      this.children.set(key, child);
+    }
+    child.count.inc();
+    child.latency.observe(seconds);
+  }
+
+  /** Called by the webhook dispatcher after each attempt. */
+  observeDelivery(outcome: DeliveryOutcome): void {
+    this.deliveries.labels(outcome).inc();
+  }
+
+  contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private registerQueueGauges(registers: Registry[]): void {
+    const { database, clock, repo } = this;
+    new Gauge({
+      name: 'qualify_review_queue_depth',
+      help: 'Sessions waiting for a clinician (status processing)',
+      registers,
+      async collect() {
+        this.set((await repo.reviewQueue(database.db)).depth);
+      },
+    });
+    new Gauge({
+      name: 'qualify_review_queue_oldest_age_seconds',
+      help: 'Age of the oldest session waiting for a clinician; 0 when the queue is empty',
+      registers,
+      async collect() {
+        const { oldest } = await repo.reviewQueue(database.db);
+        this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'qualify_webhook_queue_depth',
+      help: 'Webhook deliveries waiting for their next attempt',
+      registers,
+      async collect() {
+        this.set((await repo.webhookQueue(database.db)).depth);
+      },
+    });
+    new Gauge({
+      name: 'qualify_webhook_queue_oldest_age_seconds',
+      help: 'Age of the oldest webhook delivery still waiting; 0 when none waits',
+      registers,
+      async collect() {
+        const { oldest } = await repo.webhookQueue(database.db);
+        this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
+      },
+    });
+  }
+}
