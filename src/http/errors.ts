@@ -53,3 +53,25 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .send(errorBody('InternalServerError', 'an unexpected error occurred', request.id));
   });
 }
+
+/**
+ * Fastify's `frameworkErrors`: errors raised before routing (an undecodable `%ff` in the URL),
+ * which would otherwise get Fastify's own body instead of the flat one of SPEC §1.2.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const path = request.url.split('?')[0] ?? '/';
+  if (error.code === 'FST_ERR_BAD_URL') {
+    sendError(reply, request, new ApiError('ValidationError', 'the URL is not validly percent-encoded'));
+    return;
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    sendError(reply, request, new ApiError('NotFound', `no route ${request.method} ${path}`));
+    return;
+  }
+  request.log.error({ err: error }, 'unhandled framework error');
+  reply
+    .code(statusForCode('InternalServerError'))
+    .type('application/json; charset=utf-8')
+    .send(errorBody('InternalServerError', 'an unexpected error occurred', request.id));
+}

@@ -25,10 +25,11 @@ export const IdempotencyKey = Type.String({
   description: 'Makes retries safe; scoped to the sales channel (create) or the session (update).',
 });
 
+// Not `format: 'uri'`: it refuses `{` and `}`, and merchants put the `{{qualification_session_id}}`
+// placeholder (SPEC §2.2) into their redirect URLs.
 const RedirectUrl = Type.String({
   maxLength: 2048,
-  format: 'uri',
-  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$',
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$',
   'x-error': 'must be an absolute http or https URL',
 });
 
@@ -77,8 +78,10 @@ export const UpdateSessionBody = Type.Object(
 );
 export type UpdateSessionBody = Static<typeof UpdateSessionBody>;
 
+// No length limit here: an over-long id is an unknown session (404, SPEC §1.5), not a 400. The
+// router already refuses path parameters over 200 characters, also with a 404.
 export const SessionIdParams = Type.Object({
-  qualification_session_id: Type.String({ maxLength: 100 }),
+  qualification_session_id: Type.String(),
 });
 export type SessionIdParams = Static<typeof SessionIdParams>;
 
