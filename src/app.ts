@@ -1,11 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { sql } from 'kysely';
+import { humanPages } from './html/pages.js';
 import { API_KEY_HEADER, apiKeyAuth } from './http/auth.js';
-import { registerErrorHandler } from './http/errors.js';
+import { frameworkErrors, registerErrorHandler } from './http/errors.js';
+import { acceptEmptyJsonBody } from './http/json-body.js';
+import { rejectNulCharacters } from './http/nul-guard.js';
 import { registerRouting } from './http/routing.js';
 import { validatorCompiler } from './http/validation.js';
 import { ApiError } from './lib/errors.js';
@@ -13,6 +16,7 @@ import { hashApiKey } from './lib/tokens.js';
 import type { Services } from './services.js';
 import { sessionsRoutes } from './sessions/sessions.routes.js';
 import { testHelpersRoutes } from './test-helpers/test-helpers.routes.js';
+import { webhooksRoutes } from './webhooks/webhooks.routes.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -20,7 +24,27 @@ export interface AppOptions {
   services: Services;
   /** A pino logger; none in tests unless a test reads the log. */
   logger?: FastifyBaseLogger;
+  /** Slow-client limits in ms; tests use short ones. */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+export interface ServerTimeouts {
+  /** All request headers must arrive within this time (slowloris). */
+  headersTimeout: number;
+  /** The whole request, headers and body, must arrive within this time. */
+  requestTimeout: number;
+  /** A socket with no activity for this long is closed. */
+  connectionTimeout: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeout: number;
+}
+
+export const DEFAULT_TIMEOUTS: ServerTimeouts = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionTimeout: 30_000,
+  keepAliveTimeout: 72_000,
+};
 
 /** Log settings: JSON lines with the request id; keys, secrets, cookies and query strings never logged. */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
@@ -47,16 +71,27 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 /** Builds the whole application without listening: the server and the tests drive the same app. */
-export async function buildApp({ services, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ services, logger, timeouts }: AppOptions): Promise<FastifyInstance> {
+  const limits = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
-    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
-    // Slow clients are cut off instead of holding a socket forever.
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 72_000,
+    // randomUUID draws from a pre-filled entropy pool: far cheaper per request than randomBytes.
+    genReqId: () => `req_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+    // Slow clients are cut off instead of holding a socket forever. Node checks the header and
+    // request deadlines every `connectionsCheckingInterval`, so that follows the shortest one.
+    connectionTimeout: limits.connectionTimeout,
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeout, limits.requestTimeout),
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(30_000, Math.floor(Math.min(limits.headersTimeout, limits.requestTimeout) / 4)),
+      ),
+    },
     return503OnClosing: true,
+    frameworkErrors,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
@@ -64,6 +99,15 @@ export async function buildApp({ services, logger }: AppOptions): Promise<Fastif
   app.decorateRequest('channel', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  const { metrics } = services;
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
   registerErrorHandler(app);
   registerRouting(app);
@@ -86,6 +130,10 @@ export async function buildApp({ services, logger }: AppOptions): Promise<Fastif
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // SPEC §4.4 — Prometheus text; unauthenticated like /healthz (bind HOST to a private interface).
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.contentType()).send(await metrics.render()),
+  );
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
@@ -100,6 +148,7 @@ export async function buildApp({ services, logger }: AppOptions): Promise<Fastif
   await app.register(async (api) => {
     // JSON only (SPEC §1.2 → 415): Fastify would otherwise also accept text/plain bodies.
     api.removeContentTypeParser(['text/plain']);
+    acceptEmptyJsonBody(api);
     if (services.config.rateLimitPerMinute > 0) {
       await api.register(rateLimit, {
         max: services.config.rateLimitPerMinute,
@@ -116,9 +165,14 @@ export async function buildApp({ services, logger }: AppOptions): Promise<Fastif
       });
     }
     api.addHook('onRequest', apiKeyAuth(services.channels));
+    rejectNulCharacters(api);
     await api.register(sessionsRoutes, { services });
     await api.register(testHelpersRoutes, { services });
+    await api.register(webhooksRoutes, { services });
   });
+
+  // SPEC §2.2–§2.5 — shopper survey, clinician console, letter verification: HTML, outside the API scope.
+  await app.register(humanPages, { services });
 
   return app;
 }

@@ -1,17 +1,41 @@
 import type { Services } from './services.js';
+import { US_STATES } from './survey/definition.js';
 
 export interface FirstStartCredentials {
   sandbox: { sales_channel_id: string; api_key: string };
+  /** SPEC §2.3 — the demo clinician, licensed in every state; its password is shown once. */
+  clinician?: { email: string; password: string };
 }
+
+export const DEMO_CLINICIAN_EMAIL = 'demo.clinician@qualify.local';
 
 /**
  * SPEC §4.1 — with an empty database, `serve` creates a test-mode "Sandbox" channel (and the
  * demo clinician) and prints their credentials once. Returns undefined when the database was not empty.
+ * SPEC §4.3 — several instances may start at once on one empty database: the check and the seeding
+ * run under a lock all instances share, so exactly one of them seeds and the others find it done.
  */
 export async function seedFirstStart(services: Services): Promise<FirstStartCredentials | undefined> {
+  return services.database.exclusive('first-start', () => seedEmptyDatabase(services));
+}
+
+async function seedEmptyDatabase(services: Services): Promise<FirstStartCredentials | undefined> {
   if ((await services.channels.countChannels()) > 0) return undefined;
   const sandbox = await services.channels.createChannel('Sandbox', false);
-  return { sandbox: { sales_channel_id: sandbox.sales_channel_id, api_key: sandbox.api_key } };
+  const credentials: FirstStartCredentials = {
+    sandbox: { sales_channel_id: sandbox.sales_channel_id, api_key: sandbox.api_key },
+  };
+  if ((await services.clinicians.count()) === 0) {
+    const demo = await services.clinicians.add({
+      email: DEMO_CLINICIAN_EMAIL,
+      name: 'Dr. Demo Clinician',
+      npi: '1234567893',
+      credentials: 'MD',
+      states: Object.keys(US_STATES),
+    });
+    credentials.clinician = { email: demo.email, password: demo.password! };
+  }
+  return credentials;
 }
 
 export function formatCredentials(credentials: FirstStartCredentials, publicUrl: string): string {
@@ -22,6 +46,14 @@ export function formatCredentials(credentials: FirstStartCredentials, publicUrl:
     `  Sandbox sales channel  ${credentials.sandbox.sales_channel_id}`,
     `  API key (test mode)    ${credentials.sandbox.api_key}`,
     '',
+    ...(credentials.clinician
+      ? [
+          `  Review console         ${publicUrl}/console`,
+          `  Clinician email        ${credentials.clinician.email}`,
+          `  Clinician password     ${credentials.clinician.password}`,
+          '',
+        ]
+      : []),
     `  API docs               ${publicUrl}/docs`,
     '',
   ].join('\n');

@@ -16,6 +16,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   readonly dbPoolSize: number;
   readonly dbStatementTimeoutMs: number;
+  /** SPEC §3.4 — how long a claimed webhook delivery stays an instance's before another may take it over. */
+  readonly webhookLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +99,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems,
   );
 
+  // Longer than one send's 10 s budget in production; tests shorten it to see a takeover quickly.
+  const webhookLeaseMs = parseInteger(
+    env.QUALIFY_WEBHOOK_LEASE_MS,
+    60_000,
+    'QUALIFY_WEBHOOK_LEASE_MS',
+    1_000,
+    3_600_000,
+    problems,
+  );
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -111,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     rateLimitPerMinute,
     dbPoolSize,
     dbStatementTimeoutMs,
+    webhookLeaseMs,
   });
 }
 

@@ -5,6 +5,7 @@ import { formatCredentials, seedFirstStart } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/database.js';
 import { createServices, type Services } from './services.js';
+import { createWebhookRuntime } from './webhooks/runtime.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -34,11 +35,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({ services, logger });
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, engine: database.engine }, 'qualify listening');
+  // SPEC §3.4 — the dispatcher runs in the server process, woken by every commit that queues a delivery.
+  const webhooks = createWebhookRuntime(services, {
+    logger: logger.child({ component: 'webhooks' }),
+    leaseMs: config.webhookLeaseMs,
+  });
+  webhooks.dispatcher.start();
+  // The id recorded with every delivery attempt and lease (SPEC §3.4): which instance sent what.
+  logger.info({ instance: webhooks.dispatcher.instanceId }, 'webhook dispatcher started');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await app.close();
+      await webhooks.stop();
       await database.close();
     })();
     return stopping;

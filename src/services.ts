@@ -1,11 +1,22 @@
+import { AuditService } from './audit/audit.service.js';
 import { ChannelsService } from './channels/channels.service.js';
 import type { Config } from './config.js';
+import { CliniciansService } from './console/clinicians.service.js';
+import { ConsoleAuthService } from './console/console-auth.service.js';
+import { ReviewService } from './console/review.service.js';
 import type { Database } from './db/database.js';
 import { EventsService } from './events/events.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { type Clock, systemClock } from './lib/clock.js';
+import { LmnService } from './lmn/lmn.service.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { PhiCipher } from './phi/phi.cipher.js';
 import { LifecycleService } from './sessions/lifecycle.service.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { loadSurveyDefinition } from './survey/definition.js';
+import { SurveyService } from './survey/survey.service.js';
+import { WebhookDeliveriesService } from './webhooks/deliveries.service.js';
+import { WebhookEndpointsService } from './webhooks/endpoints.service.js';
 
 /** Every service, wired once; routes and the CLI take what they need from here. */
 export interface Services {
@@ -17,6 +28,15 @@ export interface Services {
   readonly idempotency: IdempotencyService;
   readonly lifecycle: LifecycleService;
   readonly sessions: SessionsService;
+  readonly metrics: MetricsService;
+  readonly webhookEndpoints: WebhookEndpointsService;
+  readonly webhookDeliveries: WebhookDeliveriesService;
+  readonly audit: AuditService;
+  readonly clinicians: CliniciansService;
+  readonly consoleAuth: ConsoleAuthService;
+  readonly lmn: LmnService;
+  readonly survey: SurveyService;
+  readonly review: ReviewService;
 }
 
 export function createServices(config: Config, database: Database, clock: Clock = systemClock): Services {
@@ -24,6 +44,21 @@ export function createServices(config: Config, database: Database, clock: Clock 
   const idempotency = new IdempotencyService(database, clock);
   const lifecycle = new LifecycleService(clock, events);
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
+  // SPEC §2 — the human side: survey, console, letters, health-data protection.
+  const cipher = new PhiCipher(config.secret);
+  const audit = new AuditService(database, clock);
+  const clinicians = new CliniciansService(database, clock, audit);
+  const lmn = new LmnService(database, clock, cipher);
+  const survey = new SurveyService(
+    database,
+    clock,
+    config.secret,
+    cipher,
+    lifecycle,
+    audit,
+    lmn,
+    loadSurveyDefinition(),
+  );
   return {
     config,
     database,
@@ -33,5 +68,17 @@ export function createServices(config: Config, database: Database, clock: Clock 
     idempotency,
     lifecycle,
     sessions: new SessionsService(database, clock, idempotency, lifecycle, presenter),
+    metrics: new MetricsService(database, clock),
+    webhookEndpoints: new WebhookEndpointsService(database, clock, events, {
+      secret: config.secret,
+      allowPrivateWebhooks: config.allowPrivateWebhooks,
+    }),
+    webhookDeliveries: new WebhookDeliveriesService(database, clock),
+    audit,
+    clinicians,
+    consoleAuth: new ConsoleAuthService(database, clock, clinicians, audit),
+    lmn,
+    survey,
+    review: new ReviewService(database, clock, cipher, lifecycle, survey, lmn, audit),
   };
 }

@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
+import { registerAuditCommands } from './audit.js';
 import { registerChannelCommands } from './channels.js';
+import { registerClinicianCommands } from './clinicians.js';
 import { registerOpsCommands } from './ops.js';
+import { registerWebhookCommands } from './webhooks.js';
 
 export function buildProgram(): Command {
   const program = new Command('qualify')
@@ -10,6 +13,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerOpsCommands(program);
   registerChannelCommands(program);
+  registerClinicianCommands(program);
+  registerAuditCommands(program);
+  registerWebhookCommands(program);
   return program;
 }
 

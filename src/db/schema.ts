@@ -1,4 +1,6 @@
 import type { Generated } from 'kysely';
+import type { ReviewTables } from './schema.review.js';
+import type { WebhookTables } from './schema.webhooks.js';
 
 /**
  * Row types of every table. Times are epoch milliseconds (bigint columns, numbers in JS) everywhere;
@@ -78,13 +80,23 @@ export interface EventTable {
   created_at: number;
 }
 
-export interface DB {
+/** Per (channel, status, shard) signed session counts; see migration 004. */
+export interface SessionCountTable {
+  sales_channel_id: string;
+  status: SessionStatus;
+  shard: number;
+  n: number;
+}
+
+export interface DB extends ReviewTables, WebhookTables {
   sales_channels: SalesChannelTable;
   api_keys: ApiKeyTable;
   qualification_sessions: QualificationSessionTable;
   idempotency_keys: IdempotencyKeyTable;
   session_transitions: SessionTransitionTable;
   events: EventTable;
+  session_counts: SessionCountTable;
 }
 
+export type * from './schema.webhooks.js';
 export type { Generated };

@@ -1,7 +1,13 @@
 import type { Migration } from 'kysely';
 import * as core from './001_core.js';
+import * as review from './002_review.js';
+import * as webhooks from './003_webhooks.js';
+import * as sessionCounts from './004_session_counts.js';
 
 /** Every migration, in order. Listed in code (not read from disk) so both engines and every runner agree. */
 export const migrations: Record<string, Migration> = {
   '001_core': core,
+  '002_review': review,
+  '003_webhooks': webhooks,
+  '004_session_counts': sessionCounts,
 };
