@@ -3,7 +3,7 @@
 // TEST_DATABASE_URL is set. Ends with one summary line; exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,7 +27,8 @@ function testFiles(dir) {
 }
 
 function counts(tapFile) {
-  const text = readFileSync(tapFile, 'utf8');
+  // A run that died before the reporter wrote anything counts as no tests run.
+  const text = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
   const read = (name) => Number(text.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
   return {
     tests: read('tests'),
@@ -79,7 +80,8 @@ function removeLeftoverFiles() {
 mkdirSync(join(root, '.tmp'), { recursive: true });
 const totals = { pass: 0, fail: 0, skipped: 0 };
 for (const engine of engines) {
-  const tap = join(root, '.tmp', `tests-${engine}.tap`);
+  // Named by the run: two overlapping `npm test` runs must not read each other's counts.
+  const tap = join(root, '.tmp', `tests-${runId}-${engine}.tap`);
   const passed = run(
     `tests on ${engine} (${files.length} files)`,
     process.execPath,
@@ -100,6 +102,7 @@ for (const engine of engines) {
   if (engine === 'postgres') await dropLeftoverSchemas();
   else removeLeftoverFiles();
   const c = counts(tap);
+  rmSync(tap, { force: true });
   process.stdout.write(`${engine}: ${c.pass} passed, ${c.fail} failed, ${c.skipped} skipped\n`);
   totals.pass += c.pass;
   totals.fail += c.fail;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
+import { createTestApp, json, newSession, show, type TestApp, type TestChannel } from '../support/app.js';
 import { TEST_ENGINE } from '../support/database.js';
 
 /**
@@ -18,14 +18,8 @@ describe('concurrency (SPEC §1.7, §1.8)', () => {
   });
   after(() => t.close());
 
-  async function createSession(key: string): Promise<string> {
-    const res = await t.api('POST', '/api/v1/qualification_session/create', {
-      key: ch,
-      body: { idempotency_key: key },
-    });
-    assert.equal(res.statusCode, 200, show(res));
-    return json(res).qualification_session_id as string;
-  }
+  const createSession = async (key: string) =>
+    (await newSession(t, ch, { idempotency_key: key })).qualification_session_id as string;
   async function countKeys(scope: string): Promise<number> {
     const row = await t.database.db
       .selectFrom('idempotency_keys')

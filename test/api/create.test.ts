@@ -5,6 +5,17 @@ import { createTestApp, json, show, type TestApp, type TestChannel } from '../su
 const CREATE = '/api/v1/qualification_session/create';
 const ALIAS = '/api/v1/create_qualification_session';
 
+// Documented fields the service never fills (SPEC §1.3): null in every answer.
+const ALWAYS_NULL = [
+  'fee',
+  'customer_status',
+  'session_type',
+  'user_business_id',
+  'charge_group_created_at',
+  'stripe_invoice_id',
+  'stripe_invoice_number',
+  'stripe_invoice_paid_at',
+];
 // SPEC §1.3 — every documented field, in the order the presenter writes them.
 const FIELDS = [
   'qualification_session_id',
@@ -17,14 +28,7 @@ const FIELDS = [
   'user_id',
   'skus_param',
   'eligible_amount',
-  'fee',
-  'customer_status',
-  'session_type',
-  'user_business_id',
-  'charge_group_created_at',
-  'stripe_invoice_id',
-  'stripe_invoice_number',
-  'stripe_invoice_paid_at',
+  ...ALWAYS_NULL,
   'metadata',
   'customer_name',
   'success_url',
@@ -34,16 +38,6 @@ const FIELDS = [
   'rejection_reason',
   'livemode',
   'updated_at',
-];
-const ALWAYS_NULL = [
-  'fee',
-  'customer_status',
-  'session_type',
-  'user_business_id',
-  'charge_group_created_at',
-  'stripe_invoice_id',
-  'stripe_invoice_number',
-  'stripe_invoice_paid_at',
 ];
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SESSION_ID = /^qs_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -204,6 +198,8 @@ describe('POST /api/v1/qualification_session/create (SPEC §1.4)', () => {
   describe('validation: every limit is a 400 ValidationError naming the field', () => {
     const long = (n: number) => 'x'.repeat(n);
     const url = (n: number) => `https://shop.example/${'p'.repeat(n - 'https://shop.example/'.length)}`;
+    /** A one-item order whose item has `fields` besides its SKU. */
+    const item = (fields: Record<string, unknown>) => ({ order_items: [{ sku: 'A', ...fields }] });
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ['missing idempotency_key', {}, 'idempotency_key is required'],
       ['empty idempotency_key', { idempotency_key: '' }, 'idempotency_key must not be empty'],
@@ -256,31 +252,11 @@ describe('POST /api/v1/qualification_session/create (SPEC §1.4)', () => {
         { order_items: [{ sku: 'A' }, { sku: 'B', name: long(256) }] },
         'order_items[1].name must be at most 255 characters',
       ],
-      [
-        'price negative',
-        { order_items: [{ sku: 'A', price: -1 }] },
-        'order_items[0].price must be at least 0',
-      ],
-      [
-        'price not integer',
-        { order_items: [{ sku: 'A', price: 12.5 }] },
-        'order_items[0].price must be an integer or null',
-      ],
-      [
-        'price as text',
-        { order_items: [{ sku: 'A', price: '100' }] },
-        'order_items[0].price must be an integer or null',
-      ],
-      [
-        'quantity zero',
-        { order_items: [{ sku: 'A', quantity: 0 }] },
-        'order_items[0].quantity must be at least 1',
-      ],
-      [
-        'unknown item field',
-        { order_items: [{ sku: 'A', colour: 'red' }] },
-        'order_items[0].colour is not a recognised field',
-      ],
+      ['price negative', item({ price: -1 }), 'order_items[0].price must be at least 0'],
+      ['price not integer', item({ price: 12.5 }), 'order_items[0].price must be an integer or null'],
+      ['price as text', item({ price: '100' }), 'order_items[0].price must be an integer or null'],
+      ['quantity zero', item({ quantity: 0 }), 'order_items[0].quantity must be at least 1'],
+      ['unknown item field', item({ colour: 'red' }), 'order_items[0].colour is not a recognised field'],
       ['unknown body field', { emial: 'typo@example.com' }, 'emial is not a recognised field'],
       ['status is not writable', { status: 'approved' }, 'status is not a recognised field'],
     ];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DAY_MS, ManualClock } from '../../src/lib/clock.js';
-import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
+import { createTestApp, json, newSession, show, type TestApp, type TestChannel } from '../support/app.js';
 
 interface ListBody {
   qualification_sessions: Array<Record<string, unknown>>;
@@ -13,20 +13,13 @@ const START = Date.UTC(2026, 0, 10, 12, 0, 0);
 describe('GET /api/v1/qualification_sessions (SPEC §1.6)', () => {
   let t: TestApp;
   const clock = new ManualClock(START);
-  let n = 0;
   before(async () => {
     t = await createTestApp({ clock });
   });
   after(() => t.close());
 
-  async function createSession(ch: TestChannel, body: Record<string, unknown> = {}): Promise<string> {
-    const res = await t.api('POST', '/api/v1/qualification_session/create', {
-      key: ch,
-      body: { idempotency_key: `k-${++n}`, ...body },
-    });
-    assert.equal(res.statusCode, 200, show(res));
-    return json(res).qualification_session_id as string;
-  }
+  const createSession = async (ch: TestChannel, body: Record<string, unknown> = {}) =>
+    (await newSession(t, ch, body)).qualification_session_id as string;
   async function helper(ch: TestChannel, id: string, action: string, body: Record<string, unknown> = {}) {
     const res = await t.api('POST', `/api/v1/test_helpers/qualification_session/${id}/${action}`, {
       key: ch,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
-import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
+import { createTestApp, json, newSession, show, type TestApp, type TestChannel } from '../support/app.js';
 
 describe('GET /api/v1/qualification_session/{id} (SPEC §1.5)', () => {
   let t: TestApp;
@@ -13,17 +13,11 @@ describe('GET /api/v1/qualification_session/{id} (SPEC §1.5)', () => {
   });
   after(() => t.close());
 
-  async function createSession(body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const res = await t.api('POST', '/api/v1/qualification_session/create', {
-      key: ch,
-      body: { idempotency_key: `k-${Math.random()}`, ...body },
-    });
-    assert.equal(res.statusCode, 200, show(res));
-    return json(res);
-  }
-
   it('returns the same object create returned, with x-request-id', async () => {
-    const created = await createSession({ email: 'r@example.com', order_items: [{ sku: 'A', price: 5 }] });
+    const created = await newSession(t, ch, {
+      email: 'r@example.com',
+      order_items: [{ sku: 'A', price: 5 }],
+    });
     const res = await t.api('GET', `/api/v1/qualification_session/${created.qualification_session_id}`, {
       key: ch,
     });
@@ -35,7 +29,7 @@ describe('GET /api/v1/qualification_session/{id} (SPEC §1.5)', () => {
   });
 
   it('shows the current state after a transition (approved: expires_at, lmn_reviewed_at, eligible_amount)', async () => {
-    const created = await createSession({ order_items: [{ sku: 'A', price: 250, quantity: 4 }] });
+    const created = await newSession(t, ch, { order_items: [{ sku: 'A', price: 250, quantity: 4 }] });
     const id = created.qualification_session_id as string;
     clock.advance(60_000);
     const approved = await t.api('POST', `/api/v1/test_helpers/qualification_session/${id}/approve`, {
@@ -54,7 +48,7 @@ describe('GET /api/v1/qualification_session/{id} (SPEC §1.5)', () => {
   });
 
   it('404 NotFound for an unknown id, a malformed or over-long id and an upper-cased real id', async () => {
-    const created = await createSession();
+    const created = await newSession(t, ch);
     const id = created.qualification_session_id as string;
     for (const unknown of [
       'qs_00000000-0000-4000-8000-000000000000',
@@ -73,7 +67,7 @@ describe('GET /api/v1/qualification_session/{id} (SPEC §1.5)', () => {
   });
 
   it("404 for another channel's session, whose body reveals nothing of it", async () => {
-    const created = await createSession({ email: 'secret@example.com' });
+    const created = await newSession(t, ch, { email: 'secret@example.com' });
     const other = await t.channel();
     const res = await t.api('GET', `/api/v1/qualification_session/${created.qualification_session_id}`, {
       key: other,

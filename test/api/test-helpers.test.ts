@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DAY_MS, ManualClock } from '../../src/lib/clock.js';
-import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
+import { createTestApp, json, newSession, show, type TestApp, type TestChannel } from '../support/app.js';
 
 const BASE = '/api/v1/test_helpers/qualification_session';
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -10,21 +10,14 @@ describe('test helpers (SPEC §5)', () => {
   let t: TestApp;
   let ch: TestChannel;
   const clock = new ManualClock(NOW);
-  let n = 0;
   before(async () => {
     t = await createTestApp({ clock });
     ch = await t.channel();
   });
   after(() => t.close());
 
-  async function createSession(body: Record<string, unknown> = {}, key: TestChannel = ch): Promise<string> {
-    const res = await t.api('POST', '/api/v1/qualification_session/create', {
-      key,
-      body: { idempotency_key: `c-${++n}`, ...body },
-    });
-    assert.equal(res.statusCode, 200, show(res));
-    return json(res).qualification_session_id as string;
-  }
+  const createSession = async (body: Record<string, unknown> = {}, key: TestChannel = ch) =>
+    (await newSession(t, key, body)).qualification_session_id as string;
   const call = (id: string, action: string, body?: unknown, key: TestChannel = ch) =>
     t.api('POST', `${BASE}/${id}/${action}`, { key, ...(body === undefined ? {} : { body }) });
   async function transitions(id: string): Promise<string[]> {

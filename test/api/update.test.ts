@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
-import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
+import { createTestApp, json, newSession, show, type TestApp, type TestChannel } from '../support/app.js';
 
 describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
   let t: TestApp;
   let ch: TestChannel;
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 9, 0, 0));
-  let n = 0;
   before(async () => {
     t = await createTestApp({ clock });
     ch = await t.channel();
   });
   after(() => t.close());
 
-  async function createSession(body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const res = await t.api('POST', '/api/v1/qualification_session/create', {
-      key: ch,
-      body: { idempotency_key: `c-${++n}`, ...body },
-    });
-    assert.equal(res.statusCode, 200, show(res));
-    return json(res);
-  }
   const update = (id: string, body: unknown, key: TestChannel = ch) =>
     t.api('POST', `/api/v1/qualification_session/${id}/update`, { key, body });
   async function retrieve(id: string): Promise<Record<string, unknown>> {
@@ -38,7 +29,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
   }
 
   it('answers exactly {qualification_session_id, status} with the current status', async () => {
-    const s = await createSession();
+    const s = await newSession(t, ch);
     const id = s.qualification_session_id as string;
     const res = await update(id, { idempotency_key: 'update-session-20240601-001' });
     assert.equal(res.statusCode, 200, show(res));
@@ -51,7 +42,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
   });
 
   it('an empty update changes nothing, not even updated_at', async () => {
-    const s = await createSession({ metadata: 'm' });
+    const s = await newSession(t, ch, { metadata: 'm' });
     const id = s.qualification_session_id as string;
     clock.advance(5000);
     const res = await update(id, { idempotency_key: 'noop' });
@@ -69,7 +60,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it("404 for another channel's session, which stays unchanged", async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const other = await t.channel();
       const res = await update(
         s.qualification_session_id as string,
@@ -126,7 +117,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     ];
     for (const [name, body, message] of cases) {
       it(name, async () => {
-        const s = await createSession();
+        const s = await newSession(t, ch);
         const res = await update(s.qualification_session_id as string, body);
         assert.equal(res.statusCode, 400, show(res));
         assert.equal(json(res).error, 'ValidationError');
@@ -136,7 +127,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     }
 
     it('a 400 for an invalid body is not recorded: the same key with a valid body then works', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const id = s.qualification_session_id as string;
       const bad = await update(id, { idempotency_key: 'reuse-me', status: 'approved', user_id: 'u-1' });
       assert.equal(bad.statusCode, 400, show(bad));
@@ -147,7 +138,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('a malformed JSON body is a 400', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const res = await update(s.qualification_session_id as string, '{"idempotency_key": ');
       assert.equal(res.statusCode, 400, show(res));
       assert.equal(json(res).message, 'request body is not valid JSON');
@@ -156,7 +147,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
 
   describe('rule 3: idempotency scoped to the session', () => {
     it('a retried successful user_id set replays 200, byte-for-byte, with idempotent-replayed', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const id = s.qualification_session_id as string;
       const first = await update(id, { idempotency_key: 'set-user', user_id: 'u-1' });
       assert.equal(first.statusCode, 200, show(first));
@@ -169,7 +160,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('the same key with a different payload is a 400 and applies nothing', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const id = s.qualification_session_id as string;
       assert.equal((await update(id, { idempotency_key: 'k1', metadata: 'a' })).statusCode, 200);
       const res = await update(id, { idempotency_key: 'k1', metadata: 'b' });
@@ -180,8 +171,8 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('the same key on another session is a fresh request', async () => {
-      const a = await createSession();
-      const b = await createSession();
+      const a = await newSession(t, ch);
+      const b = await newSession(t, ch);
       const ra = await update(a.qualification_session_id as string, {
         idempotency_key: 'same',
         user_id: 'ua',
@@ -197,7 +188,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('the update scope is separate from the create scope', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const id = s.qualification_session_id as string;
       const res = await update(id, { idempotency_key: 'c-1', metadata: 'x' });
       assert.equal(res.statusCode, 200, show(res));
@@ -207,7 +198,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
 
   describe('rule 4: user_id is set-when-null', () => {
     it('sets user_id while it is null', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const id = s.qualification_session_id as string;
       const res = await update(id, { idempotency_key: 'k', user_id: 'shopper-1' });
       assert.equal(res.statusCode, 200, show(res));
@@ -215,7 +206,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('the same value again is not an overwrite: 200', async () => {
-      const s = await createSession({ user_id: 'same-user' });
+      const s = await newSession(t, ch, { user_id: 'same-user' });
       const res = await update(s.qualification_session_id as string, {
         idempotency_key: 'k',
         user_id: 'same-user',
@@ -224,7 +215,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('a different value is 409 user_id_already_set, applies nothing else, and is recorded and replayed', async () => {
-      const s = await createSession({ user_id: 'original', metadata: 'keep' });
+      const s = await newSession(t, ch, { user_id: 'original', metadata: 'keep' });
       const id = s.qualification_session_id as string;
       const body = {
         idempotency_key: 'steal',
@@ -252,7 +243,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('null when a user_id is set is a 409; null when none is set is a no-op', async () => {
-      const set = await createSession({ user_id: 'u-9' });
+      const set = await newSession(t, ch, { user_id: 'u-9' });
       const res = await update(set.qualification_session_id as string, {
         idempotency_key: 'k',
         user_id: null,
@@ -261,7 +252,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
       assert.equal(json(res).error, 'user_id_already_set');
       assert.equal((await retrieve(set.qualification_session_id as string)).user_id, 'u-9');
 
-      const unset = await createSession();
+      const unset = await newSession(t, ch);
       const ok = await update(unset.qualification_session_id as string, {
         idempotency_key: 'k',
         user_id: null,
@@ -271,7 +262,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('a user_id set by an earlier update blocks a later different one', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const id = s.qualification_session_id as string;
       assert.equal((await update(id, { idempotency_key: 'a', user_id: 'first' })).statusCode, 200);
       const res = await update(id, { idempotency_key: 'b', user_id: 'second' });
@@ -282,7 +273,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
 
   describe('rule 5: only supplied fields change; null clears metadata and the URLs', () => {
     it('changes only what is supplied and bumps updated_at', async () => {
-      const s = await createSession({
+      const s = await newSession(t, ch, {
         metadata: 'm0',
         success_url: 'https://shop.example/ok',
         failure_url: 'https://shop.example/ko',
@@ -298,7 +289,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('null clears metadata, success_url and failure_url', async () => {
-      const s = await createSession({
+      const s = await newSession(t, ch, {
         metadata: 'm0',
         success_url: 'https://shop.example/ok',
         failure_url: 'https://shop.example/ko',
@@ -320,7 +311,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
     });
 
     it('sets all four fields at once', async () => {
-      const s = await createSession();
+      const s = await newSession(t, ch);
       const id = s.qualification_session_id as string;
       const res = await update(id, {
         idempotency_key: 'all',
@@ -342,7 +333,7 @@ describe('POST /api/v1/qualification_session/{id}/update (SPEC §1.7)', () => {
   describe('rule 6: URLs are stored even in a terminal status; status never changes', () => {
     for (const action of ['approve', 'reject'] as const) {
       it(`after ${action}`, async () => {
-        const s = await createSession();
+        const s = await newSession(t, ch);
         const id = s.qualification_session_id as string;
         await helper(id, action);
         const before = await retrieve(id);

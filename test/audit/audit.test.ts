@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { auditHash } from '../../src/audit/audit.service.js';
 import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
+import { runCliSync } from '../support/server-process.js';
 import { addClinician, createSession, signIn, submitSurvey } from '../support/shopper.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-
-function qualify(t: TestApp, args: string[], input?: string) {
-  return spawnSync(process.execPath, ['bin/qualify.js', ...args], {
-    cwd: root,
-    input,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      DATABASE_URL: t.testDatabase.url,
-      QUALIFY_SECRET: TEST_SECRET,
-      QUALIFY_ENV: 'test',
-    },
-  });
-}
+const qualify = (t: TestApp, args: string[], input?: string) =>
+  runCliSync(args, { databaseUrl: t.testDatabase.url, secret: TEST_SECRET, input });
 
 describe('audit log (SPEC §2.6)', () => {
   let t: TestApp;

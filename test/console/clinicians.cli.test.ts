@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { formatCredentials, seedFirstStart } from '../../src/bootstrap.js';
 import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
+import { runCliSync } from '../support/server-process.js';
 import { signIn } from '../support/shopper.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-
-function qualify(t: TestApp, args: string[], input?: string) {
-  return spawnSync(process.execPath, ['bin/qualify.js', ...args], {
-    cwd: root,
+/** `qualify clinician add --<option> <value>...` followed by bare `flags`, `input` on stdin. */
+function clinicianAdd(t: TestApp, options: Record<string, string>, flags: string[] = [], input?: string) {
+  const args = Object.entries(options).flatMap(([name, value]) => [`--${name}`, value]);
+  return runCliSync(['clinician', 'add', ...args, ...flags], {
+    databaseUrl: t.testDatabase.url,
+    secret: TEST_SECRET,
     input,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      DATABASE_URL: t.testDatabase.url,
-      QUALIFY_SECRET: TEST_SECRET,
-      QUALIFY_ENV: 'test',
-    },
   });
 }
 
@@ -43,24 +37,16 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
   });
 
   it('`clinician add --password-stdin --json` creates an account that can sign in, audited', async () => {
-    const result = qualify(
+    const result = clinicianAdd(
       t,
-      [
-        'clinician',
-        'add',
-        '--email',
-        'Jane.Doe@Example.com',
-        '--name',
-        'Dr. Jane Doe',
-        '--npi',
-        '1992753880',
-        '--states',
-        'ca, ny',
-        '--credentials',
-        'DO',
-        '--password-stdin',
-        '--json',
-      ],
+      {
+        email: 'Jane.Doe@Example.com',
+        name: 'Dr. Jane Doe',
+        npi: '1992753880',
+        states: 'ca, ny',
+        credentials: 'DO',
+      },
+      ['--password-stdin', '--json'],
       'a long enough password\n',
     );
     assert.equal(result.status, 0, result.stderr);
@@ -100,19 +86,11 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
   });
 
   it('generates and prints a password once without --password-stdin', async () => {
-    const result = qualify(t, [
-      'clinician',
-      'add',
-      '--email',
-      'gen@example.com',
-      '--name',
-      'Dr. Gen',
-      '--npi',
-      '1234567893',
-      '--states',
-      'TX',
-      '--json',
-    ]);
+    const result = clinicianAdd(
+      t,
+      { email: 'gen@example.com', name: 'Dr. Gen', npi: '1234567893', states: 'TX' },
+      ['--json'],
+    );
     assert.equal(result.status, 0, result.stderr);
     const created = JSON.parse(result.stdout);
     assert.ok(created.password.length >= 20);
@@ -120,38 +98,21 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
   });
 
   it('reports every input problem, and a duplicate email', async () => {
-    const bad = qualify(
+    const bad = clinicianAdd(
       t,
-      [
-        'clinician',
-        'add',
-        '--email',
-        'nope',
-        '--name',
-        'X',
-        '--npi',
-        '12',
-        '--states',
-        'ZZ',
-        '--password-stdin',
-      ],
+      { email: 'nope', name: 'X', npi: '12', states: 'ZZ' },
+      ['--password-stdin'],
       'short',
     );
     assert.notEqual(bad.status, 0);
     for (const text of ['--email', '--npi', 'ZZ', 'at least 12'])
       assert.ok(bad.stderr.includes(text), bad.stderr);
-    const dup = qualify(t, [
-      'clinician',
-      'add',
-      '--email',
-      'GEN@example.com',
-      '--name',
-      'Dr. Gen',
-      '--npi',
-      '1234567893',
-      '--states',
-      'TX',
-    ]);
+    const dup = clinicianAdd(t, {
+      email: 'GEN@example.com',
+      name: 'Dr. Gen',
+      npi: '1234567893',
+      states: 'TX',
+    });
     assert.notEqual(dup.status, 0);
     assert.match(dup.stderr, /already exists/);
   });

@@ -1,45 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
-import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
-import {
-  addClinician,
-  cookieHeader,
-  cookiesFrom,
-  createSession,
-  hiddenCsrf,
-  postForm,
-  signIn,
-  submitSurvey,
-} from '../support/shopper.js';
+import { createTestApp, show, type TestApp } from '../support/app.js';
+import { addClinician, cookieHeader, cookiesFrom, hiddenCsrf, postForm, signIn } from '../support/shopper.js';
 
 describe('console sign-in (SPEC §2.3)', () => {
   let t: TestApp;
-  let channel: TestChannel;
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
   before(async () => {
     t = await createTestApp({ clock });
-    channel = await t.channel();
   });
   after(() => t.close());
-
-  async function _submitted(state: string, extra: Record<string, unknown> = {}) {
-    const session = await createSession(t, channel, {
-      order_items: [
-        { sku: 'A-1', name: 'Massage gun', price: 10000 },
-        { sku: 'B-2', name: 'Foam roller', price: 2500, quantity: 2 },
-      ],
-      ...extra,
-    });
-    const response = await submitSurvey(t, session, { state, details: `details for ${state}` });
-    assert.equal(response.statusCode, 200, show(response));
-    return session;
-  }
-
-  const _sessionRow = async (id: string) =>
-    json<Record<string, unknown>>(
-      await t.api('GET', `/api/v1/qualification_session/${id}`, { key: channel }),
-    );
 
   it('shows the labelled form and sets a sign-in CSRF cookie', async () => {
     const page = await t.app.inject({ method: 'GET', url: '/console' });

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Database, migrate, openDatabase } from '../../src/db/database.js';
-import { createServices } from '../../src/services.js';
-import { testConfig } from '../support/app.js';
+import { TEST_SECRET } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type ServerProcess, startServerProcess } from './server-process.js';
+import {
+  type ProcessEnvOptions,
+  runCli,
+  type ServerProcess,
+  startServerProcess,
+} from '../support/server-process.js';
 
 const WORKERS = 8;
 /** Kill once this many creates have been answered (or after KILL_AFTER_MS, whichever is first). */
@@ -32,19 +35,17 @@ async function create(url: string, apiKey: string, body: string): Promise<Respon
 
 describe('kill -9 of the server during a stream of creates (SPEC §4.3)', () => {
   let testDatabase: TestDatabase;
+  let options: ProcessEnvOptions;
   let apiKey: string;
   let server: ServerProcess | undefined;
+  // Warn level: no log line per request under the stream of creates.
+  const startServer = () => startServerProcess({ ...options, logLevel: 'warn' });
 
   before(async () => {
     testDatabase = await createTestDatabase();
-    const config = testConfig(testDatabase.url);
-    const database: Database = openDatabase(config.databaseUrl);
-    try {
-      await migrate(database);
-      apiKey = (await createServices(config, database).channels.createChannel('Crash', false)).api_key;
-    } finally {
-      await database.close();
-    }
+    options = { databaseUrl: testDatabase.url, secret: TEST_SECRET };
+    apiKey = (await runCli<{ api_key: string }>(['channel', 'create', '--name', 'Crash', '--json'], options))
+      .api_key;
   });
   after(async () => {
     await server?.stop();
@@ -52,7 +53,7 @@ describe('kill -9 of the server during a stream of creates (SPEC §4.3)', () => 
   });
 
   it('keeps every answered create, and a retry with its key answers the same session', async () => {
-    server = await startServerProcess(testDatabase.url);
+    server = await startServer();
     const first = server;
     const sent: Sent[] = [];
     let answered = 0;
@@ -82,14 +83,14 @@ describe('kill -9 of the server during a stream of creates (SPEC §4.3)', () => 
         await new Promise((r) => setTimeout(r, 5));
       }
       killed = true;
-      await first.crash();
+      await first.kill();
     })();
     await Promise.all([killer, ...Array.from({ length: WORKERS }, worker)]);
     assert.equal(first.child.signalCode, 'SIGKILL');
     const acknowledged = sent.filter((s) => s.id !== undefined);
     assert.ok(acknowledged.length > 10, `only ${acknowledged.length} creates answered before the kill`);
 
-    server = await startServerProcess(testDatabase.url);
+    server = await startServer();
     const second = server;
     for (const entry of acknowledged) {
       const got = await fetch(`${second.url}/api/v1/qualification_session/${entry.id}`, {

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { type Database, migrate, openDatabase } from '../../src/db/database.js';
-import { createServices } from '../../src/services.js';
-import { TEST_SECRET, testConfig } from '../support/app.js';
+import { TEST_SECRET } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type ServerProcess, startServerProcess } from './server-process.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import {
+  type ProcessEnvOptions,
+  runCli,
+  type ServerProcess,
+  startServerProcess,
+} from '../support/server-process.js';
 
 /**
  * SPEC §1.1 — a revoked key answers 401 on the very next request, even when the revocation is
@@ -18,20 +16,17 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  */
 describe('key revocation by the CLI applies to a running server at once', () => {
   let testDatabase: TestDatabase;
+  let options: ProcessEnvOptions;
   let server: ServerProcess | undefined;
   let apiKey: string;
 
   before(async () => {
     testDatabase = await createTestDatabase();
-    const config = testConfig(testDatabase.url);
-    const database: Database = openDatabase(config.databaseUrl);
-    try {
-      await migrate(database);
-      apiKey = (await createServices(config, database).channels.createChannel('Revoke', false)).api_key;
-    } finally {
-      await database.close();
-    }
-    server = await startServerProcess(testDatabase.url);
+    options = { databaseUrl: testDatabase.url, secret: TEST_SECRET };
+    apiKey = (await runCli<{ api_key: string }>(['channel', 'create', '--name', 'Revoke', '--json'], options))
+      .api_key;
+    // Warn level: no log line per request under load.
+    server = await startServerProcess({ ...options, logLevel: 'warn' });
   });
   after(async () => {
     await server?.stop();
@@ -44,20 +39,7 @@ describe('key revocation by the CLI applies to a running server at once', () => 
     // Warm: the key has been used many times, as it would be under load.
     for (let i = 0; i < 50; i++) assert.equal((await list()).status, 200);
 
-    await promisify(execFile)(
-      process.execPath,
-      ['bin/qualify.js', 'key', 'revoke', '--key-prefix', apiKey.slice(0, 16)],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          QUALIFY_ENV: 'test',
-          QUALIFY_SECRET: TEST_SECRET,
-          DATABASE_URL: testDatabase.url,
-          LOG_LEVEL: 'silent',
-        },
-      },
-    );
+    await runCli(['key', 'revoke', '--key-prefix', apiKey.slice(0, 16), '--json'], options);
     const after = await list();
     const body = (await after.json()) as Record<string, unknown>;
     assert.equal(after.status, 401, JSON.stringify(body));

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -90,6 +92,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await testDatabase.drop();
     },
   };
+}
+
+/** Creates a session through the merchant API (a fresh idempotency key unless `body` has one); its JSON. */
+export async function newSession(
+  t: Pick<TestApp, 'api'>,
+  channel: TestChannel,
+  body: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const response = await t.api('POST', '/api/v1/qualification_session/create', {
+    key: channel,
+    body: { idempotency_key: `k-${randomUUID()}`, ...body },
+  });
+  assert.equal(response.statusCode, 200, show(response));
+  return json(response);
 }
 
 /** Parses a JSON response body; the raw text goes into the failure message when it is not JSON. */

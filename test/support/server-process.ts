@@ -1,13 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from './database.js';
 
 /**
  * Real `qualify` processes for tests that need more than `inject`: several instances on one
- * database (SPEC §4.3), kill -9, start-up races. Each server listens on port 0 and announces its
- * address in the `qualify listening` JSON log line, which is how the helper learns the port.
+ * database (SPEC §4.3), kill -9, start-up races, the CLI as an operator runs it. A server listens
+ * on port 0 and announces its address in the `qualify listening` JSON log line, which is how the
+ * helper learns the port (see `logLevel` for the exception).
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,17 +28,41 @@ export interface ProcessEnvOptions {
   env?: Record<string, string>;
 }
 
-function processEnv({ databaseUrl, secret, env = {} }: ProcessEnvOptions): NodeJS.ProcessEnv {
+export interface ServerProcessOptions extends ProcessEnvOptions {
+  /**
+   * The server's LOG_LEVEL (default `info`). `warn` keeps a server under load from writing a line
+   * per request; the `qualify listening` line is then not written either, so the helper chooses
+   * a free port itself instead of reading it from the log.
+   */
+  logLevel?: 'info' | 'warn';
+}
+
+/** A loopback port that is free now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function processEnv(
+  { databaseUrl, secret, env = {} }: ProcessEnvOptions,
+  server: { port: number; logLevel: string } = { port: 0, logLevel: 'info' },
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     QUALIFY_ENV: 'test',
     QUALIFY_SECRET: secret,
     DATABASE_URL: databaseUrl,
-    PORT: '0',
+    PORT: String(server.port),
     HOST: '127.0.0.1',
     PUBLIC_URL: 'http://qualify.test',
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: server.logLevel,
     QUALIFY_RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   };
@@ -45,7 +71,8 @@ function processEnv({ databaseUrl, secret, env = {} }: ProcessEnvOptions): NodeJ
 export interface ServerProcess {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
-  readonly pid: number;
+  /** The process itself: how it ended (`exitCode`, `signalCode`). */
+  readonly child: ChildProcess;
   /** Everything the process wrote to stdout so far. */
   stdout(): string;
   stderr(): string;
@@ -90,36 +117,41 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Starts `qualify serve` and resolves once it listens and `/readyz` answers 200. */
-export async function startServerProcess(options: ProcessEnvOptions): Promise<ServerProcess> {
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const { logLevel = 'info' } = options;
+  const port = logLevel === 'info' ? 0 : await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
     cwd: ROOT,
-    env: processEnv(options),
+    env: processEnv(options, { port, logLevel }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = collect(child);
   const describe = () => `stdout:\n${output.stdout}\nstderr:\n${output.stderr}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
 
-  let url: string | undefined;
-  while (url === undefined) {
+  const stillStarting = () => {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
-        `qualify serve exited (${child.exitCode ?? child.signalCode}) before listening\n${describe()}`,
+        `qualify serve exited (${child.exitCode ?? child.signalCode}) while starting\n${describe()}`,
       );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`qualify serve did not listen within ${START_TIMEOUT_MS} ms\n${describe()}`);
+      throw new Error(`qualify serve was not ready within ${START_TIMEOUT_MS} ms\n${describe()}`);
     }
+  };
+  let url = port === 0 ? undefined : `http://127.0.0.1:${port}`;
+  while (url === undefined) {
+    stillStarting();
     const line = jsonLines(output.stdout).find((l) => l.msg === 'qualify listening');
     if (typeof line?.address === 'string') url = line.address;
     else await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await waitUntilReady(url, deadline, describe);
+  await waitUntilReady(url, stillStarting);
 
   return {
     url,
-    pid: child.pid ?? -1,
+    child,
     stdout: () => output.stdout,
     stderr: () => output.stderr,
     logs: () => jsonLines(output.stdout),
@@ -138,7 +170,8 @@ export async function startServerProcess(options: ProcessEnvOptions): Promise<Se
   };
 }
 
-async function waitUntilReady(url: string, deadline: number, describe: () => string): Promise<void> {
+/** Polls `/readyz` until it answers 200; `stillStarting` throws once the process died or time ran out. */
+async function waitUntilReady(url: string, stillStarting: () => void): Promise<void> {
   for (;;) {
     try {
       const response = await fetch(`${url}/readyz`);
@@ -146,7 +179,7 @@ async function waitUntilReady(url: string, deadline: number, describe: () => str
     } catch {
       // not accepting connections yet
     }
-    if (Date.now() > deadline) throw new Error(`${url}/readyz never answered 200\n${describe()}`);
+    stillStarting();
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -169,6 +202,26 @@ export async function runCli<T = Record<string, unknown>>(
     );
   }
   return JSON.parse(output.stdout) as T;
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs one `qualify` command to its end, `input` on its stdin, and returns its exit status and
+ * output as they are: for tests of the CLI's own messages and failures.
+ */
+export function runCliSync(args: string[], options: ProcessEnvOptions & { input?: string }): CliResult {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: processEnv({ ...options, env: { LOG_LEVEL: 'silent', ...options.env } }),
+    input: options.input,
+    encoding: 'utf8',
+  });
+  return { status, stdout, stderr };
 }
 
 export interface HttpResult {

@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
-import type { TestApp, TestChannel } from './app.js';
+import { newSession, type TestApp, type TestChannel } from './app.js';
 
 /** Helpers for the human side (survey, console): sessions, form posts, clinicians. */
 
@@ -16,13 +16,8 @@ export async function createSession(
   channel: TestChannel,
   body: Record<string, unknown> = {},
 ): Promise<TestSession> {
-  const response = await t.api('POST', '/api/v1/qualification_session/create', {
-    key: channel,
-    body: { idempotency_key: `k-${Math.random()}`, ...body },
-  });
-  if (response.statusCode !== 200) throw new Error(`create failed: ${response.statusCode} ${response.body}`);
-  const created = JSON.parse(response.body) as Record<string, unknown> & { redirect_url: string };
-  const url = new URL(created.redirect_url);
+  const created = await newSession(t, channel, body);
+  const url = new URL(created.redirect_url as string);
   return {
     id: created.qualification_session_id as string,
     path: url.pathname + url.search,
