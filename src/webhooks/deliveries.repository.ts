@@ -1,6 +1,7 @@
+import type { Engine } from '../db/database.js';
 import { skipLocked } from '../db/dialect.js';
-import type { DeliveryStatus, WebhookAttemptTable, WebhookDeliveryTable } from '../db/schema.js';
-import type { Executor, Tx } from '../db/transaction.js';
+import type { DeliveryStatus, WebhookAttemptTable, WebhookDeliveryTable, WebhookMode } from '../db/schema.js';
+import type { Executor } from '../db/transaction.js';
 
 export type DeliveryRow = WebhookDeliveryTable;
 export type AttemptRow = WebhookAttemptTable;
@@ -28,6 +29,18 @@ const DELIVERY_COLUMNS = [
   'updated_at',
   'completed_at',
 ] as const satisfies readonly (keyof DeliveryRow)[];
+
+export interface SendContextRow {
+  delivery_id: string;
+  event_type: string;
+  event_data: string;
+  event_created_at: number;
+  endpoint_id: string;
+  url: string;
+  mode: WebhookMode;
+  disabled_at: number | null;
+  deleted_at: number | null;
+}
 
 export interface DeliveryFilter {
   channelId?: string;
@@ -61,21 +74,23 @@ export class DeliveriesRepository {
   }
 
   /**
-   * Claims up to `limit` due deliveries for `owner` until `leaseUntil`: pending ones whose time has
-   * come, and delivering ones whose lease expired (their instance died). On PostgreSQL the rows
-   * are selected `FOR UPDATE SKIP LOCKED`, so instances never claim the same row; SQLite has a
-   * single writer, so the select-then-update inside one transaction is already exclusive.
+   * Claims up to `limit` due deliveries for `owner` until `leaseUntil`, in one statement: pending
+   * ones whose time has come, and delivering ones whose lease expired (their instance died). On
+   * PostgreSQL the inner select is `FOR UPDATE SKIP LOCKED`, so instances never claim the same row
+   * (a row another claim updated meanwhile is re-checked and no longer matches); SQLite has a
+   * single writer, so the statement is exclusive on its own.
    */
   async claimDue(
-    tx: Tx,
+    db: Executor,
+    engine: Engine,
     now: number,
     limit: number,
     owner: string,
     leaseUntil: number,
   ): Promise<DeliveryRow[]> {
-    const due = await skipLocked(
-      tx.engine,
-      tx.db
+    const due = skipLocked(
+      engine,
+      db
         .selectFrom('webhook_deliveries')
         .select('id')
         .where((eb) =>
@@ -86,30 +101,52 @@ export class DeliveriesRepository {
         )
         .orderBy('next_attempt_at')
         .limit(limit),
-    ).execute();
-    if (due.length === 0) return [];
-    return tx.db
+    );
+    return db
       .updateTable('webhook_deliveries')
       .set({ status: 'delivering', lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
-      .where(
-        'id',
-        'in',
-        due.map((d) => d.id),
-      )
+      .where('id', 'in', due)
       .returning(DELIVERY_COLUMNS)
       .execute();
   }
 
-  /** Applies an attempt's outcome only if the lease is still ours; false when it was lost. */
-  async finishLeased(db: Executor, id: string, owner: string, patch: DeliveryPatch): Promise<boolean> {
-    const result = await db
+  /** What sending a batch of claimed deliveries needs: each one's event and endpoint, in one read. */
+  async sendContexts(db: Executor, ids: string[]): Promise<SendContextRow[]> {
+    if (ids.length === 0) return [];
+    return db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('events as e', 'e.id', 'd.event_id')
+      .innerJoin('webhook_endpoints as w', 'w.id', 'd.webhook_endpoint_id')
+      .select([
+        'd.id as delivery_id',
+        'e.type as event_type',
+        'e.data as event_data',
+        'e.created_at as event_created_at',
+        'w.id as endpoint_id',
+        'w.url',
+        'w.mode',
+        'w.disabled_at',
+        'w.deleted_at',
+      ])
+      .where('d.id', 'in', ids)
+      .execute();
+  }
+
+  /**
+   * Applies one outcome to those of `ids` whose lease is still `owner`'s; returns the ids it
+   * applied to (a lost lease is left alone: another claim owns the row now).
+   */
+  async finishLeased(db: Executor, ids: string[], owner: string, patch: DeliveryPatch): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
       .updateTable('webhook_deliveries')
       .set({ ...patch, lease_owner: null, lease_expires_at: null })
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .where('lease_owner', '=', owner)
       .where('status', '=', 'delivering')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id);
   }
 
   async update(db: Executor, id: string, patch: DeliveryPatch): Promise<void> {
@@ -168,16 +205,8 @@ export class DeliveriesRepository {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  async findEvent(db: Executor, id: string) {
-    return db
-      .selectFrom('events')
-      .select(['id', 'type', 'data', 'created_at'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-  }
-
-  async insertAttempt(db: Executor, row: AttemptRow): Promise<void> {
-    await db.insertInto('webhook_attempts').values(row).execute();
+  async insertAttempts(db: Executor, rows: AttemptRow[]): Promise<void> {
+    if (rows.length > 0) await db.insertInto('webhook_attempts').values(rows).execute();
   }
 
   async attempts(db: Executor, deliveryId: string): Promise<AttemptRow[]> {

@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import { transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { DeliveryOutcome } from '../metrics/metrics.service.js';
-import { DeliveriesRepository, type DeliveryRow } from './deliveries.repository.js';
-import { EndpointsRepository } from './endpoints.repository.js';
+import {
+  type AttemptRow,
+  DeliveriesRepository,
+  type DeliveryPatch,
+  type DeliveryRow,
+} from './deliveries.repository.js';
 import type { WebhookEndpointsService } from './endpoints.service.js';
 import { decideOutcome } from './outcome.js';
 import { buildRequest } from './payload.js';
-import type { Sender, SendResult } from './sender.js';
+import { OutcomeRecorder } from './recorder.js';
+import { loadSendContexts, type SendContext } from './send-context.js';
+import type { Sender } from './sender.js';
 
 export interface DispatcherLogger {
   warn(object: object, message: string): void;
@@ -42,6 +47,9 @@ interface InFlight {
   controller: AbortController;
 }
 
+/** Claimed-but-unrecorded deliveries may reach this many times `concurrency`. */
+const UNRECORDED_FACTOR = 4;
+
 const silent: DispatcherLogger = { warn: () => {}, error: () => {} };
 
 export function newInstanceId(): string {
@@ -49,10 +57,11 @@ export function newInstanceId(): string {
 }
 
 /**
- * SPEC §3.4 — delivers the outbox. Due rows are claimed under a lease in one short transaction,
- * sent with no transaction open, and their outcome is written in a second short transaction that
- * only applies while the lease is still ours. A lease that outlives its instance expires and the
- * row is claimed again, so nothing is lost; deliveries are at-least-once.
+ * SPEC §3.4 — delivers the outbox. Due rows are claimed in batches under a lease by one statement,
+ * sent with no transaction open, and their outcomes are written by the OutcomeRecorder in short
+ * transactions shared by the sends that finished together, each applied only while its lease is
+ * still ours. A lease that outlives its instance expires and the row is claimed again, so nothing
+ * is lost; deliveries are at-least-once.
  *
  * `wake()` is called after every commit that queued a delivery, so the first attempt follows the
  * commit at once; a timer covers the next scheduled retry, and a safety poll finds rows queued by
@@ -61,17 +70,20 @@ export function newInstanceId(): string {
 export class WebhookDispatcher {
   readonly instanceId: string;
   private readonly repo = new DeliveriesRepository();
-  private readonly endpointsRepo = new EndpointsRepository();
+  private readonly recorder: OutcomeRecorder;
   private readonly random: () => number;
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly graceMs: number;
   private readonly logger: DispatcherLogger;
+  /** Claimed deliveries not yet recorded (what `stop()` waits for). */
   private readonly inflight = new Map<string, InFlight>();
+  /** Of those, the ones whose request is still out: the slots `concurrency` bounds. */
+  private sending = 0;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
   private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private ticking: Promise<number> | undefined;
   private again = false;
   private claims = 0;
 
@@ -83,6 +95,7 @@ export class WebhookDispatcher {
     this.pollMs = options.pollMs ?? 5_000;
     this.graceMs = options.shutdownGraceMs ?? 10_000;
     this.logger = options.logger ?? silent;
+    this.recorder = new OutcomeRecorder(options.database, options.clock);
   }
 
   start(): void {
@@ -93,10 +106,14 @@ export class WebhookDispatcher {
 
   /** Something was queued: look now (coalesced with a run already in progress). */
   wake(): void {
-    if (this.state === 'running') this.schedule(0);
+    if (this.state !== 'running') return;
+    // A run in progress may already have claimed (or be past its claim): make it look again
+    // rather than let its next timer replace this one.
+    this.again = true;
+    if (!this.ticking) this.schedule(0);
   }
 
-  /** Sends currently in flight. */
+  /** Deliveries claimed and not yet recorded (their sends in flight, or their outcomes being written). */
   get busy(): number {
     return this.inflight.size;
   }
@@ -140,29 +157,24 @@ export class WebhookDispatcher {
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
+    if (this.ticking) return;
+    this.again = false;
     this.ticking = (async () => {
       try {
         await this.claimAndLaunch();
       } catch (error) {
         this.logger.error({ err: error }, 'webhook dispatcher could not claim deliveries');
       }
+      return this.again ? 0 : this.delayUntilDue();
     })();
-    await this.ticking;
+    const delay = await this.ticking;
     this.ticking = undefined;
     if (this.state !== 'running') return;
-    if (this.again) {
-      this.again = false;
-      return this.schedule(0);
-    }
-    this.schedule(await this.delayUntilDue());
+    this.schedule(this.again ? 0 : delay);
   }
 
   private async delayUntilDue(): Promise<number> {
-    if (this.inflight.size >= this.concurrency) return this.pollMs;
+    if (this.freeSlots() <= 0) return this.pollMs;
     try {
       const next = await this.repo.nextDueAt(this.options.database.db);
       if (next === null) return this.pollMs;
@@ -174,39 +186,78 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Room for new claims: free send slots, and — so that a slow database cannot let finished but
+   * unrecorded deliveries pile up — a bound on those too.
+   */
+  private freeSlots(): number {
+    return Math.min(
+      this.concurrency - this.sending,
+      this.concurrency * UNRECORDED_FACTOR - this.inflight.size,
+    );
+  }
+
+  /**
+   * One statement claims as many due deliveries as there are free slots; one read fetches their
+   * events and endpoints, one more their secrets. The sends start without waiting for the next
+   * claim, and the loop claims again as soon as slots free up (SPEC §3.4).
+   */
   private async claimAndLaunch(): Promise<Promise<void>[]> {
-    const free = this.concurrency - this.inflight.size;
+    const free = this.freeSlots();
     if (this.state === 'stopped' || free <= 0) return [];
     const lease = `${this.instanceId}:${++this.claims}`;
     const now = this.options.clock.now();
-    const rows = await transact(this.options.database, (tx) =>
-      this.repo.claimDue(tx, now, free, lease, now + this.leaseMs),
-    );
-    return rows.map((row) => this.launch(row, lease));
+    const { db, engine } = this.options.database;
+    const rows = await this.repo.claimDue(db, engine, now, free, lease, now + this.leaseMs);
+    if (rows.length === 0) return [];
+    const contexts = loadSendContexts(db, this.repo, this.options.endpoints, rows, now);
+    // Each delivery reports a failed read as its own crash; the rows come back when the lease ends.
+    contexts.catch(() => {});
+    return rows.map((row) => this.launch(row, lease, contexts));
   }
 
-  private launch(row: DeliveryRow, lease: string): Promise<void> {
+  private launch(
+    row: DeliveryRow,
+    lease: string,
+    contexts: Promise<Map<string, SendContext>>,
+  ): Promise<void> {
     const controller = new AbortController();
     const key = `${row.id}:${lease}`;
-    const promise = this.deliver(row, lease, controller.signal)
+    // The slot frees once the response is in, so the next claim overlaps this one's recording.
+    this.sending++;
+    let sent = false;
+    const freeSlot = () => {
+      if (sent) return;
+      sent = true;
+      this.sending--;
+      this.wake();
+    };
+    const promise = this.deliver(row, lease, contexts, controller.signal, freeSlot)
       .catch((error) => this.logger.error({ err: error, delivery: row.id }, 'webhook delivery crashed'))
       .finally(() => {
+        freeSlot();
+        const wasFull = this.inflight.size >= this.concurrency * UNRECORDED_FACTOR;
         this.inflight.delete(key);
-        this.wake();
+        if (wasFull) this.wake();
       });
     this.inflight.set(key, { promise, controller });
     return promise;
   }
 
-  private async deliver(row: DeliveryRow, lease: string, signal: AbortSignal): Promise<void> {
-    const db = this.options.database.db;
-    const endpoint = await this.endpointsRepo.findAny(db, row.webhook_endpoint_id);
-    const event = await this.repo.findEvent(db, row.event_id);
+  private async deliver(
+    row: DeliveryRow,
+    lease: string,
+    contexts: Promise<Map<string, SendContext>>,
+    signal: AbortSignal,
+    freeSlot: () => void,
+  ): Promise<void> {
+    const context = (await contexts).get(row.id);
     const now = this.options.clock.now();
-    if (!endpoint || !event || endpoint.deleted_at !== null || endpoint.disabled_at !== null) {
+    if (!context || context.deleted_at !== null || context.disabled_at !== null) {
+      freeSlot();
       // Disabled or deleted between the commit that queued this and now: nothing is sent.
-      const reason = endpoint?.deleted_at ? 'webhook endpoint deleted' : 'webhook endpoint disabled';
-      await this.repo.finishLeased(db, row.id, lease, {
+      const reason = context?.deleted_at ? 'webhook endpoint deleted' : 'webhook endpoint disabled';
+      await this.finish(row, lease, null, null, {
         status: 'failed',
         last_error: reason,
         next_attempt_at: null,
@@ -215,72 +266,52 @@ export class WebhookDispatcher {
       });
       return;
     }
-    const secrets = await this.options.endpoints.activeSecrets(endpoint.id, now);
     const request = buildRequest(
-      endpoint.mode,
+      context.mode,
       {
         deliveryId: row.id,
-        eventType: event.type,
-        eventCreatedAt: event.created_at,
-        data: JSON.parse(event.data) as Record<string, unknown>,
+        eventType: context.event_type,
+        eventCreatedAt: context.event_created_at,
+        data: JSON.parse(context.event_data) as Record<string, unknown>,
       },
-      secrets,
+      context.secrets,
       now,
     );
     const attemptedAt = now;
-    const result = await this.options.send({ url: endpoint.url, ...request, signal });
+    const result = await this.options.send({ url: context.url, ...request, signal });
+    freeSlot();
     // A send cut short by shutdown (aborted, or timed out during the grace period) is released for
     // the next start rather than counted against the retry schedule.
-    const released = this.state === 'stopped' && result.statusCode === null;
-    await this.record(row, lease, attemptedAt, result, released);
-  }
-
-  /** The attempt row always; the delivery's new state only while the lease is ours. */
-  private async record(
-    row: DeliveryRow,
-    lease: string,
-    attemptedAt: number,
-    result: SendResult,
-    releasedByShutdown: boolean,
-  ): Promise<void> {
-    const now = this.options.clock.now();
-    const attemptNumber = row.attempt_count + 1;
-    const status = result.statusCode;
+    const releasedByShutdown = this.state === 'stopped' && result.statusCode === null;
     const { patch, outcome, disable } = decideOutcome(row, result, {
-      now,
+      now: this.options.clock.now(),
       random: this.random,
       releasedByShutdown,
     });
+    const attempt: AttemptRow = {
+      id: newId('att'),
+      webhook_delivery_id: row.id,
+      attempt_number: row.attempt_count + 1,
+      attempted_at: attemptedAt,
+      status_code: result.statusCode,
+      error: releasedByShutdown ? 'aborted by shutdown' : result.error,
+      duration_ms: result.durationMs,
+      response_body: result.responseBody,
+      instance_id: this.instanceId,
+    };
+    await this.finish(row, lease, attempt, outcome, patch, disable);
+  }
 
-    const applied = await transact(this.options.database, async (tx) => {
-      await this.repo.insertAttempt(tx.db, {
-        id: newId('att'),
-        webhook_delivery_id: row.id,
-        attempt_number: attemptNumber,
-        attempted_at: attemptedAt,
-        status_code: status,
-        error: releasedByShutdown ? 'aborted by shutdown' : result.error,
-        duration_ms: result.durationMs,
-        response_body: result.responseBody,
-        instance_id: this.instanceId,
-      });
-      const mine = await this.repo.finishLeased(tx.db, row.id, lease, patch);
-      if (mine && disable) {
-        // SPEC §3.4 — 410 Gone: the receiver says the endpoint no longer exists.
-        await this.endpointsRepo.update(tx.db, row.webhook_endpoint_id, {
-          disabled_at: now,
-          disabled_reason: 'receiver answered 410 Gone',
-          updated_at: now,
-        });
-        await this.repo.failQueuedForEndpoint(
-          tx.db,
-          row.webhook_endpoint_id,
-          'webhook endpoint disabled',
-          now,
-        );
-      }
-      return mine;
-    });
+  /** The attempt row always; the delivery's new state only while the lease is ours. */
+  private async finish(
+    row: DeliveryRow,
+    lease: string,
+    attempt: AttemptRow | null,
+    outcome: DeliveryOutcome | null,
+    patch: DeliveryPatch,
+    disable = false,
+  ): Promise<void> {
+    const applied = await this.recorder.record({ row, lease, attempt, patch, disable });
     if (!applied) {
       this.logger.warn({ delivery: row.id }, 'webhook delivery lease lost before recording');
       return;

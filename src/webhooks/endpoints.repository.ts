@@ -72,12 +72,15 @@ export class EndpointsRepository {
     await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
   }
 
-  /** Secrets usable at `now`, newest first: the current one and any rotated-out one still in its overlap. */
-  async activeSecrets(db: Executor, endpointId: string, now: number): Promise<EndpointSecretRow[]> {
+  /**
+   * Secrets of these endpoints usable at `now`, newest first within each: the current one and any
+   * rotated-out one still in its overlap.
+   */
+  async activeSecrets(db: Executor, endpointIds: string[], now: number): Promise<EndpointSecretRow[]> {
     return db
       .selectFrom('webhook_endpoint_secrets')
       .select(['id', 'webhook_endpoint_id', 'secret', 'created_at', 'expires_at'])
-      .where('webhook_endpoint_id', '=', endpointId)
+      .where('webhook_endpoint_id', 'in', endpointIds)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')

@@ -131,10 +131,13 @@ export class WebhookEndpointsService {
     return { endpoint, secret };
   }
 
-  /** The secrets to sign with at `now`, newest first. */
-  async activeSecrets(id: string, now: number): Promise<string[]> {
-    const rows = await this.repo.activeSecrets(this.database.db, id, now);
-    return rows.map((row) => this.cipher.decrypt(row.secret, secretContext(row.id)));
+  /** The secrets to sign with at `now` for each of `ids`, newest first (one read for a batch). */
+  async activeSecrets(ids: string[], now: number): Promise<Map<string, string[]>> {
+    const byEndpoint = new Map<string, string[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return byEndpoint;
+    for (const row of await this.repo.activeSecrets(this.database.db, ids, now))
+      byEndpoint.get(row.webhook_endpoint_id)?.push(this.cipher.decrypt(row.secret, secretContext(row.id)));
+    return byEndpoint;
   }
 
   /** SPEC §3.2 — `webhook_endpoint.test` for one endpoint; the dispatcher delivers it. */

@@ -34,7 +34,9 @@ export interface HttpSender {
 /**
  * The real HTTP sender: undici with redirects not followed (undici's `request` never follows
  * them), a 10 s budget, and — unless private webhooks are allowed — an SSRF check on the address
- * each connection actually uses (SPEC §3.4, connect time).
+ * each connection actually uses (SPEC §3.4, connect time). Connections are kept alive and reused
+ * per origin; the check runs in the agent's `lookup`, so every new connection is judged before it
+ * opens and a reused one was judged when it opened.
  */
 export function createHttpSender(options: { allowPrivate: boolean; timeoutMs?: number }): HttpSender {
   const timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
@@ -45,8 +47,6 @@ export function createHttpSender(options: { allowPrivate: boolean; timeoutMs?: n
     },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    // One request per connection keeps the address check per attempt and avoids stale sockets.
-    pipelining: 0,
   });
 
   const send: Sender = async (req) => {

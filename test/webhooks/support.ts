@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../src/lib/clock.js';
-import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
-import { createHttpSender, type HttpSender } from '../../src/webhooks/sender.js';
+import { type DispatcherLogger, WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
+import { createHttpSender, type HttpSender, type Sender } from '../../src/webhooks/sender.js';
 import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
 
 export interface Received {
@@ -109,6 +109,9 @@ export interface WebhookTestbed {
     instanceId?: string;
     shutdownGraceMs?: number;
     concurrency?: number;
+    /** Wraps or replaces the real HTTP sender. */
+    send?: Sender;
+    logger?: DispatcherLogger;
   }): WebhookDispatcher;
   close(): Promise<void>;
 }
@@ -126,8 +129,9 @@ export async function webhookTestbed(env: Record<string, string> = {}): Promise<
       const dispatcher = new WebhookDispatcher({
         database: t.database,
         clock,
-        send: http.send,
+        send: options.send ?? http.send,
         endpoints: t.services.webhookEndpoints,
+        ...(options.logger ? { logger: options.logger } : {}),
         random: () => 0.5,
         instanceId: options.instanceId ?? 'test-instance',
         shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
