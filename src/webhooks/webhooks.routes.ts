@@ -10,6 +10,7 @@ import {
   DeliveryIdParams,
   EndpointIdParams,
   ListEndpointsResponse,
+  QueuedTestEvent,
   WebhookDelivery,
   WebhookEndpointWithSecret,
 } from './webhooks.schemas.js';
@@ -91,6 +92,27 @@ export const webhooksRoutes: FastifyPluginAsync<{ services: Services }> = async 
       );
       return { ...presentEndpoint(endpoint), secret };
     },
+  );
+
+  app.post(
+    '/api/v1/webhook_endpoints/:webhook_endpoint_id/test',
+    {
+      schema: {
+        tags,
+        summary: 'Send a webhook_endpoint.test event to this endpoint',
+        description:
+          'Queues one `webhook_endpoint.test` delivery for this endpoint only; the dispatcher sends it at once.',
+        params: EndpointIdParams,
+        response: {
+          200: QueuedTestEvent,
+          400: errorRef('The endpoint is disabled'),
+          ...endpointNotFound,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) =>
+      webhookEndpoints.sendTest(requireChannel(request).id, request.params.webhook_endpoint_id),
   );
 
   app.post(

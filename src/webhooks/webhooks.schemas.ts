@@ -24,10 +24,11 @@ export const CreateEndpointBody = Type.Object(
 );
 export type CreateEndpointBody = Static<typeof CreateEndpointBody>;
 
-export const EndpointIdParams = Type.Object({ webhook_endpoint_id: Type.String({ maxLength: 100 }) });
+// No maxLength: an over-long id is an unknown one (404), as for sessions.
+export const EndpointIdParams = Type.Object({ webhook_endpoint_id: Type.String() });
 export type EndpointIdParams = Static<typeof EndpointIdParams>;
 
-export const DeliveryIdParams = Type.Object({ webhook_delivery_id: Type.String({ maxLength: 100 }) });
+export const DeliveryIdParams = Type.Object({ webhook_delivery_id: Type.String() });
 export type DeliveryIdParams = Static<typeof DeliveryIdParams>;
 
 const endpointFields = {
@@ -55,6 +56,11 @@ export const WebhookEndpointWithSecret = Type.Object(
 
 export const ListEndpointsResponse = Type.Object(
   { webhook_endpoints: Type.Array(WebhookEndpoint) },
+  { additionalProperties: false },
+);
+
+export const QueuedTestEvent = Type.Object(
+  { event_id: Type.String(), webhook_delivery_id: Type.String(), webhook_endpoint_id: Type.String() },
   { additionalProperties: false },
 );
 

@@ -167,6 +167,28 @@ describe('security suite: every merchant endpoint', () => {
     assert.ok(!JSON.stringify(res.headers).includes(owner.apiKey));
   });
 
+  it('every /api/v1 route of the OpenAPI document (webhooks included) refuses a missing or bad key', async () => {
+    const doc = json<{ paths: Record<string, Record<string, unknown>> }>(await t.api('GET', '/openapi.json'));
+    const routes = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/v1/'))
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })),
+      );
+    assert.ok(routes.length >= 13, `only ${routes.length} routes documented`);
+    for (const route of routes) {
+      const url = route.path.replace(/\{[^}]+\}/g, 'x_1');
+      const body = route.method === 'POST' ? { idempotency_key: 'k' } : undefined;
+      for (const key of [undefined, 'qk_test_wrong']) {
+        const res = await t.api(route.method as 'GET' | 'POST', url, {
+          ...(key === undefined ? {} : { key }),
+          ...(body === undefined ? {} : { body }),
+        });
+        assert.equal(res.statusCode, 401, `${route.method} ${route.path}: ${show(res)}`);
+        assert.equal(json(res).error, 'Unauthorized', `${route.method} ${route.path}: ${show(res)}`);
+      }
+    }
+  });
+
   it('the Authorization header is not an alternative to x-truemed-api-key', async () => {
     const res = await t.api('GET', '/api/v1/qualification_sessions', {
       headers: { authorization: `Bearer ${owner.apiKey}` },

@@ -151,10 +151,24 @@ describe('webhook wire format (SPEC §3.3)', () => {
       ['qualification_session.processing', 'qualification_session.complete'],
     );
 
-    const queued = await t.services.webhookEndpoints.sendTest(
-      channel.channelId,
-      completeOnly.webhook_endpoint_id,
+    // The test event over the API (extension): this endpoint only, and only for its own channel.
+    const other = await t.channel();
+    const foreign = await t.api(
+      'POST',
+      `/api/v1/webhook_endpoints/${completeOnly.webhook_endpoint_id}/test`,
+      {
+        key: other,
+      },
     );
+    assert.equal(foreign.statusCode, 404, show(foreign));
+    assert.equal(json(foreign).error, 'NotFound', show(foreign));
+    const sent = await t.api('POST', `/api/v1/webhook_endpoints/${completeOnly.webhook_endpoint_id}/test`, {
+      key: channel,
+    });
+    assert.equal(sent.statusCode, 200, show(sent));
+    const queued = json<{ webhook_delivery_id: string; webhook_endpoint_id: string }>(sent);
+    assert.equal(queued.webhook_endpoint_id, completeOnly.webhook_endpoint_id, show(sent));
+    assert.match(queued.webhook_delivery_id, /^wd_/, show(sent));
     const mark = receiver.received.length;
     await bed.dispatcher().runOnce();
     const tests = receiver.received.slice(mark);
