@@ -20,8 +20,13 @@ export async function setLockTimeout(tx: Tx, ms: number): Promise<void> {
     await sql`SELECT set_config('lock_timeout', ${`${ms}ms`}, true)`.execute(tx.db);
 }
 
+/**
+ * Gave up waiting for another transaction: PostgreSQL's `lock_not_available`, or SQLite's busy
+ * error once `busy_timeout` has run out (another process holds the write lock).
+ */
 export function isLockTimeout(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === '55P03';
+  const code = (error as { code?: string } | null)?.code;
+  return code === '55P03' || code === 'SQLITE_BUSY';
 }
 
 export function isUniqueViolation(error: unknown): boolean {

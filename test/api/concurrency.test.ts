@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createTestApp, json, newSession, show, type TestApp, type TestChannel } from '../support/app.js';
 import { TEST_ENGINE } from '../support/database.js';
@@ -114,8 +115,9 @@ describe('concurrency (SPEC §1.7, §1.8)', () => {
     assert.equal(await countSessions(own.channelId), 10);
   });
 
-  // Only PostgreSQL can hold a key row open from another connection while the app waits on it
-  // (SQLite in one process has a single connection, so a second request simply queues).
+  // A request that waits 10 s for another one gives up with 409 (SPEC §1.8). On PostgreSQL the
+  // other one holds the key row; on SQLite (one connection per process, so requests of one
+  // process queue) another process holds the write lock.
   if (TEST_ENGINE === 'postgres') {
     it('a key still held by an unfinished request after 10 s → 409 IdempotencyKeyInUse, then usable', async () => {
       const own = await t.channel();
@@ -138,6 +140,30 @@ describe('concurrency (SPEC §1.7, §1.8)', () => {
         await holder.query('ROLLBACK');
         await holder.end();
       }
+      const after = await t.api('POST', '/api/v1/qualification_session/create', {
+        key: own,
+        body: { idempotency_key: 'busy' },
+      });
+      assert.equal(after.statusCode, 200, show(after));
+    });
+  } else {
+    it('the write lock held by another process for over 10 s → 409 IdempotencyKeyInUse, then usable', async () => {
+      const own = await t.channel();
+      // A second connection stands for another process on the same file (SPEC §4.3).
+      const holder = new SQLite(t.testDatabase.file!);
+      try {
+        holder.exec('BEGIN IMMEDIATE');
+        const res = await t.api('POST', '/api/v1/qualification_session/create', {
+          key: own,
+          body: { idempotency_key: 'busy' },
+        });
+        assert.equal(res.statusCode, 409, show(res));
+        assert.equal(json(res).error, 'IdempotencyKeyInUse', show(res));
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
+      assert.equal(await countSessions(own.channelId), 0);
       const after = await t.api('POST', '/api/v1/qualification_session/create', {
         key: own,
         body: { idempotency_key: 'busy' },
