@@ -1,7 +1,7 @@
 import type { ChannelRow } from '../channels/channels.repository.js';
 import type { Database } from '../db/database.js';
 import type { SessionStatus } from '../db/schema.js';
-import { transact } from '../db/transaction.js';
+import { type Tx, transact } from '../db/transaction.js';
 import type { IdempotencyService, StoredResponse } from '../idempotency/idempotency.service.js';
 import { requestFingerprint } from '../lib/canonical-json.js';
 import { type Clock, DAY_MS } from '../lib/clock.js';
@@ -96,10 +96,6 @@ export class SessionsService {
   /** SPEC §1.5 — another channel's session does not exist for the caller. */
   async retrieve(channel: ChannelRow, id: string): Promise<QualificationSession> {
     return presentSession(this.presenter, await this.mustFind(channel, id));
-  }
-
-  async exists(channel: ChannelRow, id: string): Promise<boolean> {
-    return (await this.repo.findInChannel(this.database.db, channel.id, id)) !== undefined;
   }
 
   /** SPEC §1.6 */
@@ -225,10 +221,7 @@ export class SessionsService {
     });
   }
 
-  private async lockedSession(
-    tx: Parameters<Parameters<typeof transact>[1]>[0],
-    id: string,
-  ): Promise<SessionRow> {
+  private async lockedSession(tx: Tx, id: string): Promise<SessionRow> {
     const session = await this.repo.findForUpdate(tx.db, tx.engine, id);
     if (!session) throw new ApiError('NotFound', `no qualification session ${id}`);
     return session;
