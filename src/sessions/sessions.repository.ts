@@ -142,13 +142,24 @@ export class SessionsRepository {
     await db.insertInto('session_transitions').values(row).execute();
   }
 
+  /**
+   * One page, newest first. The offset is walked in the index alone (a "deferred join"): only the
+   * ids of the page are picked there, and only those rows are read in full. Selecting every
+   * column with OFFSET would read each skipped row from the table.
+   */
   async list(db: Executor, filter: SessionFilter, limit: number, offset: number): Promise<SessionRow[]> {
-    return this.filtered(db, filter)
-      .select(SESSION_COLUMNS)
+    const page = this.filtered(db, filter)
+      .select('id')
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)
-      .offset(offset)
+      .offset(offset);
+    return db
+      .selectFrom('qualification_sessions')
+      .select(SESSION_COLUMNS)
+      .where('id', 'in', page)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
       .execute();
   }
 
