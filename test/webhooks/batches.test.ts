@@ -59,8 +59,6 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
   });
 
   const at = (path: string) => `http://127.0.0.1:${receiver.port}${path}`;
-  const deliveriesOf = (endpointId: string) =>
-    bed.t.services.webhookDeliveries.list({ endpointId, limit: 100 });
 
   it('claims a batch under one lease and gives each delivery its own outcome', async () => {
     const { t, clock } = bed;
@@ -83,11 +81,11 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
     assert.equal(await dispatcher.runOnce(), 6);
     assert.equal(leasesInFlight.size, 1, `one claim, one lease: ${[...leasesInFlight].join(', ')}`);
 
-    for (const row of await deliveriesOf(ok.webhook_endpoint_id)) {
+    for (const row of await bed.deliveriesOf(ok.webhook_endpoint_id)) {
       assert.deepEqual([row.status, row.attempt_count, row.last_status_code], ['succeeded', 1, 200]);
       assert.equal(row.lease_owner, null);
     }
-    for (const row of await deliveriesOf(fail.webhook_endpoint_id)) {
+    for (const row of await bed.deliveriesOf(fail.webhook_endpoint_id)) {
       assert.deepEqual([row.status, row.attempt_count, row.last_status_code], ['pending', 1, 500]);
       assert.equal(row.next_attempt_at, clock.now() + 30_000, 'first retry 30 s later (no jitter here)');
       const attempts = await t.services.webhookDeliveries.attempts(row.id);
@@ -96,7 +94,7 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
         [[1, 500, 'down']],
       );
     }
-    const goneRows = await deliveriesOf(gone.webhook_endpoint_id);
+    const goneRows = await bed.deliveriesOf(gone.webhook_endpoint_id);
     assert.deepEqual(
       goneRows.map((r) => [r.status, r.last_status_code]),
       [
@@ -118,7 +116,7 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
     const endpoints = [];
     for (let i = 0; i < 3; i++) endpoints.push(await addEndpoint(t, channel, { url: at('/ok') }));
     await approve(t, channel, await createSession(t, channel));
-    const [stolen] = await deliveriesOf(endpoints[1]!.webhook_endpoint_id);
+    const [stolen] = await bed.deliveriesOf(endpoints[1]!.webhook_endpoint_id);
     const warnings: object[] = [];
 
     const dispatcher = bed.dispatcher({
@@ -135,7 +133,7 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
     });
     assert.equal(await dispatcher.runOnce(), 3);
 
-    const [row] = await deliveriesOf(endpoints[1]!.webhook_endpoint_id);
+    const [row] = await bed.deliveriesOf(endpoints[1]!.webhook_endpoint_id);
     assert.deepEqual(
       [row!.status, row!.lease_owner, row!.attempt_count],
       ['delivering', 'other:1', 0],
@@ -149,7 +147,7 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
     );
     assert.deepEqual(warnings, [{ delivery: stolen!.id }]);
     for (const endpoint of [endpoints[0]!, endpoints[2]!]) {
-      const [other] = await deliveriesOf(endpoint.webhook_endpoint_id);
+      const [other] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
       assert.deepEqual([other!.status, other!.lease_owner], ['succeeded', null]);
     }
   });

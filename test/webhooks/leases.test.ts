@@ -24,10 +24,6 @@ describe('webhook leases, shutdown and wake-up (SPEC §3.4, §4.3)', () => {
   });
   after(() => bed.close());
 
-  async function deliveriesOf(endpointId: string) {
-    return bed.t.services.webhookDeliveries.list({ endpointId, limit: 100 });
-  }
-
   it('releases an in-flight send on stop() and a new dispatcher delivers it with the same id', async () => {
     const { t } = bed;
     const receiver = await new Receiver().listen();
@@ -42,14 +38,14 @@ describe('webhook leases, shutdown and wake-up (SPEC §3.4, §4.3)', () => {
     assert.equal(await running, 1);
     assert.equal(first.busy, 0);
 
-    let [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    let [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.status, 'pending', 'an interrupted send must go back to the queue');
     assert.equal(row!.lease_owner, null);
     assert.equal(await first.runOnce(), 0, 'a stopped dispatcher claimed work');
 
     receiver.behaviour = () => ({ status: 200 });
     assert.equal(await bed.dispatcher({ instanceId: 'new' }).runOnce(), 1);
-    [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.status, 'succeeded');
     assert.deepEqual(
       receiver.received.map((r) => JSON.parse(r.body).webhook_delivery_id),
@@ -72,7 +68,7 @@ describe('webhook leases, shutdown and wake-up (SPEC §3.4, §4.3)', () => {
     const receiver = await new Receiver().listen();
     const endpoint = await addEndpoint(t, channel, { url: receiver.url });
     await approve(t, channel, await createSession(t, channel));
-    const [queued] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    const [queued] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     // A dead instance claimed it (the claim committed) and never came back.
     await t.database.db
       .updateTable('webhook_deliveries')
@@ -83,7 +79,7 @@ describe('webhook leases, shutdown and wake-up (SPEC §3.4, §4.3)', () => {
     assert.equal(await dispatcher.runOnce(), 0, 'a live lease was taken over');
     clock.advance(60_000);
     assert.equal(await dispatcher.runOnce(), 1);
-    assert.equal((await deliveriesOf(endpoint.webhook_endpoint_id))[0]!.status, 'succeeded');
+    assert.equal((await bed.deliveriesOf(endpoint.webhook_endpoint_id))[0]!.status, 'succeeded');
     assert.equal(receiver.received.length, 1);
     await t.services.webhookEndpoints.delete(null, endpoint.webhook_endpoint_id);
     await receiver.close();

@@ -27,10 +27,6 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
   });
   after(() => bed.close());
 
-  async function deliveriesOf(endpointId: string) {
-    return bed.t.services.webhookDeliveries.list({ endpointId, limit: 100 });
-  }
-
   it('retries a 500 after 30 s with the same delivery id and records every attempt', async () => {
     const { t, clock } = bed;
     const receiver = await new Receiver().listen();
@@ -40,7 +36,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     const dispatcher = bed.dispatcher();
 
     assert.equal(await dispatcher.runOnce(), 1);
-    let [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    let [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.status, 'pending');
     assert.equal(row!.last_status_code, 500);
     assert.equal(row!.next_attempt_at, clock.now() + 30_000, 'first retry is 30 s later (jitter 0 here)');
@@ -50,7 +46,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     clock.advance(1);
     assert.equal(await dispatcher.runOnce(), 1);
 
-    [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.status, 'succeeded');
     assert.equal(row!.attempt_count, 2);
     assert.equal(receiver.received.length, 2);
@@ -87,7 +83,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     }
     const dispatcher = bed.dispatcher();
     assert.equal(await dispatcher.runOnce(), 6);
-    const down = await deliveriesOf(a.webhook_endpoint_id);
+    const down = await bed.deliveriesOf(a.webhook_endpoint_id);
     assert.equal(down.length, 3);
     for (const row of down) {
       assert.equal(row.status, 'pending');
@@ -107,7 +103,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
       assert.deepEqual(got.map((e) => e.data.qualification_session_id).sort(), [...sessions].sort());
       assert.equal(new Set(got.map((e) => e.webhook_delivery_id)).size, 3);
     }
-    const after = await deliveriesOf(a.webhook_endpoint_id);
+    const after = await bed.deliveriesOf(a.webhook_endpoint_id);
     assert.deepEqual(
       after.map((r) => r.id).sort(),
       down.map((r) => r.id).sort(),
@@ -135,14 +131,14 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     let last = start;
     for (let i = 0; i < 40; i++) {
       assert.equal(await dispatcher.runOnce(), 1);
-      const [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+      const [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
       if (row!.status === 'failed') break;
       assert.equal(row!.status, 'pending');
       delays.push((row!.next_attempt_at! - last) / 1000);
       last = row!.next_attempt_at!;
       clock.set(last);
     }
-    const [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    const [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.status, 'failed', show({ statusCode: 0, body: JSON.stringify(row) } as never));
     assert.deepEqual(delays.slice(0, 8), SCHEDULE_S);
     assert.ok(
@@ -166,7 +162,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     const endpoint = await addEndpoint(t, channel, { url: redirecting.url });
     await approve(t, channel, await createSession(t, channel));
     await bed.dispatcher().runOnce();
-    const [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    const [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.status, 'pending');
     assert.equal(row!.last_status_code, 307);
     assert.equal(redirecting.received.length, 1);
@@ -192,13 +188,13 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     await approve(t, channel, await createSession(t, channel));
     const dispatcher = bed.dispatcher();
     await dispatcher.runOnce();
-    const [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    const [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.next_attempt_at, clock.now() + 120_000);
     clock.advance(119_000);
     assert.equal(await dispatcher.runOnce(), 0);
     clock.advance(1_000);
     assert.equal(await dispatcher.runOnce(), 1);
-    assert.equal((await deliveriesOf(endpoint.webhook_endpoint_id))[0]!.status, 'succeeded');
+    assert.equal((await bed.deliveriesOf(endpoint.webhook_endpoint_id))[0]!.status, 'succeeded');
     await t.services.webhookEndpoints.delete(null, endpoint.webhook_endpoint_id);
     await receiver.close();
   });
@@ -231,7 +227,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     );
     assert.equal(listed?.enabled, false);
     assert.match(listed?.disabled_reason ?? '', /410/);
-    const rows = await deliveriesOf(endpoint.webhook_endpoint_id);
+    const rows = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.deepEqual(
       rows.map((r) => r.status),
       ['failed', 'failed'],
@@ -241,7 +237,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     clock.advance(60_000);
     assert.equal(await dispatcher.runOnce(), 0);
     assert.equal(
-      (await deliveriesOf(endpoint.webhook_endpoint_id)).length,
+      (await bed.deliveriesOf(endpoint.webhook_endpoint_id)).length,
       2,
       'a disabled endpoint got a new delivery',
     );
@@ -262,7 +258,7 @@ describe('webhook retries and delivery guarantees (SPEC §3.4)', () => {
     await approve(t, channel, await createSession(t, channel));
     const dispatcher = bed.dispatcher();
     await dispatcher.runOnce();
-    const [row] = await deliveriesOf(endpoint.webhook_endpoint_id);
+    const [row] = await bed.deliveriesOf(endpoint.webhook_endpoint_id);
     assert.equal(row!.status, 'succeeded');
 
     const other = await t.channel();

@@ -113,6 +113,8 @@ export interface WebhookTestbed {
     send?: Sender;
     logger?: DispatcherLogger;
   }): WebhookDispatcher;
+  /** Every delivery queued for one endpoint. */
+  deliveriesOf(endpointId: string): ReturnType<TestApp['services']['webhookDeliveries']['list']>;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function webhookTestbed(env: Record<string, string> = {}): Promise<
       dispatchers.push(dispatcher);
       return dispatcher;
     },
+    deliveriesOf: (endpointId) => t.services.webhookDeliveries.list({ endpointId, limit: 100 }),
     async close() {
       for (const d of dispatchers) await d.stop();
       await http.close();
