@@ -33,7 +33,8 @@ function counts(tapFile) {
   return {
     tests: read('tests'),
     pass: read('pass'),
-    fail: read('fail'),
+    // A test cancelled because its suite's hook failed did not pass either.
+    fail: read('fail') + read('cancelled'),
     skipped: read('skipped') + read('todo'),
   };
 }

@@ -7,7 +7,6 @@ import {
   type Driver,
   Kysely,
   Migrator,
-  PostgresDialect,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -15,6 +14,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
+import { QualifyPostgresDialect } from './pg-introspector.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -157,7 +157,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new QualifyPostgresDialect({ pool }) });
 
   // The lock lives on a connection outside the pool (so `work` can use the whole pool, even a
   // pool of one) and without the statement timeout (waiting for the holder is the point). The
