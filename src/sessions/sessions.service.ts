@@ -140,8 +140,7 @@ export class SessionsService {
     await this.mustFind(channel, id);
     const scope = `update:${id}`;
     return this.idempotency.run(scope, body.idempotency_key, requestFingerprint(body), async (tx) => {
-      const session = await this.repo.findForUpdate(tx.db, tx.engine, id);
-      if (!session) throw new ApiError('NotFound', `no qualification session ${id}`);
+      const session = await this.lockedSession(tx, id);
 
       // Rule 4: user_id is set-when-null. A different value over a stored one is a 409 and
       // nothing else in the request applies; the same value is not an overwrite.

@@ -30,10 +30,6 @@ export function loadSurveyDefinition(
   return parsed;
 }
 
-export function conditionLabel(definition: SurveyDefinition, id: string): string {
-  return definition.conditions.find((c) => c.id === id)?.label ?? id;
-}
-
 /** US states and DC, by postal code: the survey's "State" and the clinicians' licences. */
 export const US_STATES: Readonly<Record<string, string>> = {
   AL: 'Alabama',
