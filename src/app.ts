@@ -10,7 +10,7 @@ import { frameworkErrors, registerErrorHandler } from './http/errors.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { rejectNulCharacters } from './http/nul-guard.js';
 import { registerRouting } from './http/routing.js';
-import { validatorCompiler } from './http/validation.js';
+import { deferredValidatorCompiler } from './http/validation.js';
 import { ApiError } from './lib/errors.js';
 import { hashApiKey } from './lib/tokens.js';
 import type { Services } from './services.js';
@@ -95,7 +95,11 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
-  app.setValidatorCompiler(validatorCompiler);
+  const validators = deferredValidatorCompiler();
+  app.setValidatorCompiler(validators.compiler);
+  app.addHook('onListen', async () => {
+    void validators.compileRest((error) => app.log.error({ err: error }, 'a route schema failed to compile'));
+  });
   app.decorateRequest('channel', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
