@@ -29,52 +29,6 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   return ajv.compile(schema as object);
 };
 
-type Validator = ReturnType<FastifySchemaCompiler<unknown>>;
-
-/**
- * issue 9 item 3 — Fastify asks for every route's validators before it listens, and compiling
- * them all in Ajv was the largest piece of start-up CPU after loading the code. This compiler
- * compiles each on its first use instead; `compileRest`, run once the server listens, compiles
- * the others in the background, one per event-loop turn, so a request rarely waits for one.
- */
-export function deferredValidatorCompiler(): {
-  compiler: FastifySchemaCompiler<unknown>;
-  compileRest(onError: (error: unknown) => void): Promise<void>;
-} {
-  const pending = new Set<() => Validator>();
-  const compiler: FastifySchemaCompiler<unknown> = (route) => {
-    let compiled: Validator | undefined;
-    const compile = () => {
-      if (compiled === undefined) {
-        compiled = validatorCompiler(route);
-        pending.delete(compile);
-      }
-      return compiled;
-    };
-    pending.add(compile);
-    const validate: Validator = (data: unknown) => {
-      const check = compile();
-      const result = check(data);
-      validate.errors = check.errors;
-      return result;
-    };
-    return validate;
-  };
-  const compileRest = async (onError: (error: unknown) => void) => {
-    for (const compile of pending) {
-      await new Promise((resolve) => setImmediate(resolve));
-      try {
-        compile();
-      } catch (error) {
-        // A schema Ajv rejects: the route's requests fail with this error too; reported once here.
-        pending.delete(compile);
-        onError(error);
-      }
-    }
-  };
-  return { compiler, compileRest };
-}
-
 const PART_NAMES: Record<string, string> = {
   body: 'request body',
   querystring: 'query string',
