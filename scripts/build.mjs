@@ -137,9 +137,10 @@ try {
     target: 'node20.11',
     chunkNames: '[name]-[hash]',
     external: EXTERNAL,
-    // Bundled CommonJS dependencies call require() for Node's modules and the external ones.
+    // Bundled CommonJS dependencies call require() for Node's modules and the external ones. The
+    // import is renamed: a bundled module may import createRequire itself.
     banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
     },
     // Stack traces map back to src/ with `node --enable-source-maps`; the sources stay in src/.
     sourcemap: 'linked',
