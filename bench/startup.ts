@@ -82,8 +82,21 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** Everything the process writes, stdout and stderr together. */
+function collect(child: ChildProcess): () => string {
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => output;
+}
+
+const ended = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (ended(child)) return Promise.resolve();
   const exited = once(child, 'exit').then(() => undefined);
   // npm runs the server in a child of its own: signal the whole process group.
   process.kill(-child.pid!, 'SIGTERM');
@@ -94,7 +107,6 @@ function stopGroup(child: ChildProcess): Promise<void> {
 /** Milliseconds from spawn until the port accepts a TCP connection, and the CPU time used by then. */
 async function timeServe(variant: Variant, env: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs?: number }> {
   const port = await freePort();
-  let output = '';
   const started = performance.now();
   const child = spawn(variant.command, variant.args, {
     cwd: ROOT,
@@ -102,16 +114,12 @@ async function timeServe(variant: Variant, env: NodeJS.ProcessEnv): Promise<{ ms
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
+  const output = collect(child);
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${variant.name} exited (${child.exitCode}):\n${output}`);
-      if (performance.now() - started > 60_000) throw new Error(`${variant.name} did not listen:\n${output}`);
+      if (ended(child)) throw new Error(`${variant.name} ended before listening:\n${output()}`);
+      if (performance.now() - started > 60_000)
+        throw new Error(`${variant.name} did not listen:\n${output()}`);
       if (await accepts(port)) {
         const ms = performance.now() - started;
         // npm's own CPU is not the server's: only a server spawned directly is measured.
@@ -123,7 +131,7 @@ async function timeServe(variant: Variant, env: NodeJS.ProcessEnv): Promise<{ ms
   } finally {
     // Let start-up finish (the webhook dispatcher starts right after listening), then stop it.
     const deadline = performance.now() + 5_000;
-    while (!output.includes('webhook dispatcher started') && performance.now() < deadline) await sleep(20);
+    while (!output().includes('webhook dispatcher started') && performance.now() < deadline) await sleep(20);
     await stopGroup(child);
   }
 }
@@ -132,17 +140,12 @@ async function timeServe(variant: Variant, env: NodeJS.ProcessEnv): Promise<{ ms
 async function timeHelp(variant: Variant): Promise<number> {
   const started = performance.now();
   const child = spawn(variant.command, variant.args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const [code] = await once(child, 'exit');
+  const output = collect(child);
+  // 'close': the process has exited and its output has been read to the end.
+  const [code] = await once(child, 'close');
   const ms = performance.now() - started;
-  if (code !== 0 || !output.includes('Usage: qualify'))
-    throw new Error(`${variant.name} failed (${code}):\n${output}`);
+  if (code !== 0 || !output().includes('Usage: qualify'))
+    throw new Error(`${variant.name} failed (${code}):\n${output()}`);
   return ms;
 }
 
