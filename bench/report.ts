@@ -4,6 +4,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Knobs } from './run.js';
+import { type StartupReport, startupSection } from './startup.js';
 import type { WebhookReport } from './webhooks.js';
 
 export interface Measurement {
@@ -36,6 +37,7 @@ export interface RunReport {
   engines: EngineReport[];
   skipped: string[];
   webhooks: WebhookReport[];
+  startup: StartupReport | undefined;
 }
 
 const mb = (bytes: number | undefined) =>
@@ -51,7 +53,7 @@ function cpuRatio(m: Measurement): string {
     : 'n/a';
 }
 
-function command(): string {
+export function command(): string {
   const env = Object.entries(process.env)
     .filter(([name]) => name.startsWith('BENCH_'))
     .map(([name, value]) => `${name}=${value} `)
@@ -182,7 +184,9 @@ export function writeReport(path: string, run: RunReport): void {
     }
     lines.push(...w.lines.map((line) => `- ${w.engine}: ${line}`));
   }
-  lines.push('', '## Scenarios', '');
+  lines.push('');
+  if (run.startup) lines.push(...startupSection(run.startup, command(), run.started));
+  lines.push('## Scenarios', '');
   const seen = new Set<string>();
   for (const m of run.engines.flatMap((e) => e.measurements)) {
     if (seen.has(m.scenario)) continue;

@@ -1,6 +1,7 @@
 // `npm run bench` — throughput and latency of the merchant API as ratios to a bare node:http
 // server measured in the same run, on SQLite and PostgreSQL, at two table sizes; webhook latency
 // and drain rate; peak RSS. Bounded in time; rewrites BENCHMARKS.md. Knobs: see `knobs()`.
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +11,10 @@ import { loadConfig } from '../src/config.js';
 import { migrate, openDatabase } from '../src/db/database.js';
 import { createServices } from '../src/services.js';
 import { BENCH_SECRET, type Child, startBaseline, startQualify } from './processes.js';
-import { type EngineReport, type Measurement, writeReport } from './report.js';
+import { command, type EngineReport, type Measurement, writeReport } from './report.js';
 import { SCENARIOS } from './scenarios.js';
 import { seedSessions } from './seed.js';
+import { mergeStartupSection, runStartupBench, type StartupReport, startupSection } from './startup.js';
 import { runWebhookBench, type WebhookReport } from './webhooks.js';
 
 export interface Knobs {
@@ -27,6 +29,7 @@ export interface Knobs {
   cpuProfDir: string | undefined;
   output: string;
   webhookEvents: number;
+  startupRuns: number;
 }
 
 function knobs(env = process.env): Knobs {
@@ -48,6 +51,7 @@ function knobs(env = process.env): Knobs {
     cpuProfDir: env.BENCH_CPU_PROF,
     output: env.BENCH_OUTPUT ?? 'BENCHMARKS.md',
     webhookEvents: Number(env.BENCH_WEBHOOK_EVENTS ?? (quick ? 2000 : 5000)),
+    startupRuns: Number(env.BENCH_STARTUP_RUNS ?? (quick ? 3 : 7)),
   };
 }
 
@@ -214,6 +218,23 @@ async function postgresReachable(url: string): Promise<boolean> {
 async function main(): Promise<void> {
   const k = knobs();
   const started = new Date();
+  // Every server under test runs the compiled build (bin/qualify.js): bring it up to date first.
+  if (spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' }).status !== 0) {
+    throw new Error('the build failed');
+  }
+  const wanted = (name: string) => !k.scenarios || k.scenarios.includes(name);
+  // Start-up first, on a machine not yet busy with the load tests' processes.
+  const startup: StartupReport | undefined = wanted('startup')
+    ? await runStartupBench(k.startupRuns, log)
+    : undefined;
+  if (startup && k.scenarios?.every((name) => name === 'startup')) {
+    // Only this part ran: its section replaces the one in the report, the rest stays as it was.
+    mergeStartupSection(k.output, startupSection(startup, command(), started));
+    log(
+      `done in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s; merged the start-up section into ${k.output}`,
+    );
+    return;
+  }
   const engines: EngineReport[] = [];
   const skipped: string[] = [];
   const webhooks: WebhookReport[] = [];
@@ -228,7 +249,7 @@ async function main(): Promise<void> {
       const any = SCENARIOS.some((s) => !k.scenarios || k.scenarios.some((name) => s.name.includes(name)));
       if (any) engines.push(await benchEngine(engine, k, baseline));
     }
-    if (!k.scenarios || k.scenarios.includes('webhooks')) {
+    if (wanted('webhooks')) {
       for (const engine of k.engines.filter((e) => !skipped.some((s) => s.startsWith(e)))) {
         const db = await prepareDatabase(engine, k);
         try {
@@ -242,7 +263,7 @@ async function main(): Promise<void> {
     await baseline.stop();
   }
   const elapsedS = (Date.now() - started.getTime()) / 1000;
-  writeReport(k.output, { knobs: k, started, elapsedS, engines, skipped, webhooks });
+  writeReport(k.output, { knobs: k, started, elapsedS, engines, skipped, webhooks, startup });
   log(`done in ${elapsedS.toFixed(0)} s; wrote ${k.output}`);
 }
 

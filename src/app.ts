@@ -6,11 +6,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { sql } from 'kysely';
 import { humanPages } from './html/pages.js';
 import { API_KEY_HEADER, apiKeyAuth } from './http/auth.js';
+import { DeferredCompiles } from './http/deferred-compiles.js';
 import { frameworkErrors, registerErrorHandler } from './http/errors.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { rejectNulCharacters } from './http/nul-guard.js';
 import { registerRouting } from './http/routing.js';
-import { validatorCompiler } from './http/validation.js';
 import { ApiError } from './lib/errors.js';
 import { hashApiKey } from './lib/tokens.js';
 import type { Services } from './services.js';
@@ -73,6 +73,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 /** Builds the whole application without listening: the server and the tests drive the same app. */
 export async function buildApp({ services, logger, timeouts }: AppOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_TIMEOUTS, ...timeouts };
+  const deferred = new DeferredCompiles();
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
@@ -94,8 +95,12 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     frameworkErrors,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    schemaController: deferred.schemaController(),
   });
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(deferred.validatorCompiler());
+  app.addHook('onListen', async () => {
+    void deferred.compileRest((error) => app.log.error({ err: error }, 'a route schema failed to compile'));
+  });
   app.decorateRequest('channel', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { buildApp, loggerOptions } from './app.js';
+import type pino from 'pino';
 import { formatCredentials, seedFirstStart } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/database.js';
 import { createServices, type Services } from './services.js';
-import { createWebhookRuntime } from './webhooks/runtime.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -23,7 +21,14 @@ export function openConfiguredDatabase(config: Config): Database {
 
 /** `qualify serve`: migrate, seed an empty database, listen, and stop cleanly on SIGTERM/SIGINT. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const logger = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
+  // issue 9 item 3 — imported here rather than at the top: CLI commands import this module for
+  // openConfiguredDatabase and must not load the web stack; the webhook sender (undici) is loaded
+  // after the server listens.
+  const [{ default: createLogger }, { buildApp, loggerOptions }] = await Promise.all([
+    import('pino'),
+    import('./app.js'),
+  ]);
+  const logger = createLogger(loggerOptions(config.logLevel) as pino.LoggerOptions);
   const database = openConfiguredDatabase(config);
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -36,6 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, engine: database.engine }, 'qualify listening');
   // SPEC §3.4 — the dispatcher runs in the server process, woken by every commit that queues a delivery.
+  const { createWebhookRuntime } = await import('./webhooks/runtime.js');
   const webhooks = createWebhookRuntime(services, {
     logger: logger.child({ component: 'webhooks' }),
     leaseMs: config.webhookLeaseMs,

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { migrate } from '../db/database.js';
 import { DAY_MS } from '../lib/clock.js';
-import { openConfiguredDatabase, startServer } from '../server.js';
-import { output, withServices } from './context.js';
+import { output, withDatabase, withServices } from './context.js';
 
 /** SPEC §1.8 — idempotency records are kept at least this long. */
 const IDEMPOTENCY_RETENTION_DAYS = 30;
@@ -13,6 +10,10 @@ export function registerOpsCommands(program: Command): void {
     .command('serve')
     .description('migrate, then serve the API, survey and console')
     .action(async () => {
+      const [{ loadConfig }, { startServer }] = await Promise.all([
+        import('../config.js'),
+        import('../server.js'),
+      ]);
       const server = await startServer(loadConfig());
       const shutdown = (signal: string) => {
         server.app.log.info({ signal }, 'shutting down');
@@ -33,17 +34,15 @@ export function registerOpsCommands(program: Command): void {
     .description('apply pending database migrations')
     .option('--json', 'print JSON', false)
     .action(async (opts: { json: boolean }) => {
-      const database = openConfiguredDatabase(loadConfig());
-      try {
-        const applied = await migrate(database);
-        output(
-          opts.json,
-          { applied },
-          applied.length ? `applied ${applied.join(', ')}` : 'database is up to date',
-        );
-      } finally {
-        await database.close();
-      }
+      const applied = await withDatabase(async (database) => {
+        const { migrate } = await import('../db/database.js');
+        return migrate(database);
+      });
+      output(
+        opts.json,
+        { applied },
+        applied.length ? `applied ${applied.join(', ')}` : 'database is up to date',
+      );
     });
 
   program

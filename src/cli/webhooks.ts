@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DeliveryStatus } from '../db/schema.js';
+import { DELIVERY_STATUSES } from '../db/schema.webhooks.js';
 import { ApiError } from '../lib/errors.js';
-import { DELIVERY_STATUSES } from '../webhooks/deliveries.service.js';
 import { presentAttempt, presentDelivery, presentEndpoint } from '../webhooks/webhooks.presenter.js';
 import { output, withServices } from './context.js';
 

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -12,7 +13,7 @@ import {
   SqliteDriver,
   sql,
 } from 'kysely';
-import pg from 'pg';
+import type pgModule from 'pg';
 import { migrations } from './migrations/index.js';
 import { QualifyPostgresDialect } from './pg-introspector.js';
 import type { DB } from './schema.js';
@@ -39,9 +40,6 @@ export interface DatabaseOptions {
   /** PostgreSQL only: the schema every connection uses (tests run in a schema of their own). */
   searchPath?: string;
 }
-
-// int8 (bigint) columns hold epoch milliseconds and counts: both fit a JS number exactly.
-pg.types.setTypeParser(20, (value) => Number(value));
 
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
@@ -138,6 +136,11 @@ async function lockExclusively(lock: SQLite.Database): Promise<void> {
 const ADVISORY_LOCK_SPACE = 0x5175616c;
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
+  // Loaded here, synchronously, rather than imported at the top: a server on SQLite never needs
+  // the driver, and loading it cost ~50 ms of start-up (issue 9 item 3).
+  const pg = createRequire(import.meta.url)('pg') as typeof pgModule;
+  // int8 (bigint) columns hold epoch milliseconds and counts: both fit a JS number exactly.
+  pg.types.setTypeParser(20, (value) => Number(value));
   // Keep any `options` the URL already carries (e.g. a search_path) and add ours. pg lets the
   // connection string's values override the config's, so `options` leaves the URL and is passed
   // once, combined.

@@ -1,6 +1,7 @@
 /** SPEC §3 — row types of the webhook tables (migration 003). Times are epoch milliseconds. */
 export type WebhookMode = 'signed' | 'unsigned';
-export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** SPEC §3.1 — `events` is a JSON array of subscribed event types. */
 export interface WebhookEndpointTable {

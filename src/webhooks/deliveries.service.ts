@@ -1,5 +1,4 @@
 import type { Database } from '../db/database.js';
-import type { DeliveryStatus } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { RETRY_WINDOW_MS } from './backoff.js';
@@ -10,8 +9,6 @@ import {
   type DeliveryRow,
 } from './deliveries.repository.js';
 import { EndpointsRepository } from './endpoints.repository.js';
-
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivering', 'succeeded', 'failed'];
 
 /** SPEC §3.4 — reading the outbox and asking for a delivery to be sent again. */
 export class WebhookDeliveriesService {

@@ -7,9 +7,11 @@ import { createTestDatabase } from './database.js';
 
 /**
  * Real `qualify` processes for tests that need more than `inject`: several instances on one
- * database (SPEC §4.3), kill -9, start-up races, the CLI as an operator runs it. A server listens
- * on port 0 and announces its address in the `qualify listening` JSON log line, which is how the
- * helper learns the port (see `logLevel` for the exception).
+ * database (SPEC §4.3), kill -9, start-up races, the CLI as an operator runs it. They run the
+ * compiled build (bin/qualify.js → dist/), which `npm test` brings up to date first; the bin
+ * refuses a stale one, and that message is in the error. A server listens on port 0 and
+ * announces its address in the `qualify listening` JSON log line, which is how the helper learns
+ * the port (see `logLevel` for the exception).
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
