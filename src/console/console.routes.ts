@@ -5,7 +5,7 @@ import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { randomToken } from '../lib/ids.js';
 import { formatVerificationCode } from '../lmn/lmn.code.js';
 import type { Services } from '../services.js';
-import { REJECTION_REASONS, type RejectionReason } from '../sessions/sessions.schemas.js';
+import { REJECTION_REASONS, type RejectionReason } from '../sessions/sessions.vocabulary.js';
 import type { FormBody } from '../survey/survey.form.js';
 import { alreadyReviewedPage, queuePage, reviewPage, signInPage } from './console.views.js';
 import { type ConsoleContext, IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';

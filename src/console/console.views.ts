@@ -1,6 +1,6 @@
 import { html, type SafeHtml, when } from '../html/html.js';
 import { page } from '../html/layout.js';
-import { REJECTION_REASONS } from '../sessions/sessions.schemas.js';
+import { REJECTION_REASONS } from '../sessions/sessions.vocabulary.js';
 import type { SurveyDefinition } from '../survey/definition.js';
 import { US_STATES } from '../survey/definition.js';
 import { ageOn } from '../survey/prescreen.js';

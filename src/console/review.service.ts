@@ -8,12 +8,13 @@ import type { LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
 import { type LifecycleService, MAX_VALIDITY_DAYS } from '../sessions/lifecycle.service.js';
 import { parseOrderItems } from '../sessions/sessions.presenter.js';
-import { type SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
-import type { OrderItem, RejectionReason } from '../sessions/sessions.schemas.js';
+import type { SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
+import type { OrderItem } from '../sessions/sessions.schemas.js';
+import type { RejectionReason, ReviewDecision } from '../sessions/sessions.vocabulary.js';
 import type { SurveyAnswers } from '../survey/prescreen.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import { type ClinicianRow, clinicianStates } from './clinicians.repository.js';
-import { ReviewRepository } from './review.repository.js';
+import type { ReviewsRepository } from './reviews.repository.js';
 
 export interface QueueEntry {
   session: SessionRow;
@@ -42,12 +43,10 @@ const noteContext = (sessionId: string) => `reviews.note:${sessionId}`;
 
 /** SPEC §2.3 — the clinician's queue, review page and decisions. */
 export class ReviewService {
-  private readonly sessions = new SessionsRepository();
-  private readonly repo = new ReviewRepository();
-
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: { sessions: SessionsRepository; reviews: ReviewsRepository },
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
     private readonly survey: SurveyService,
@@ -57,7 +56,7 @@ export class ReviewService {
 
   async queue(clinician: ClinicianRow): Promise<QueueEntry[]> {
     const now = this.clock.now();
-    const rows = await this.repo.queue(this.database.db, clinicianStates(clinician));
+    const rows = await this.repos.sessions.reviewQueue(this.database.db, clinicianStates(clinician));
     return rows.map((session) => ({
       session,
       ageMs: now - Number(session.submitted_at ?? session.created_at),
@@ -161,10 +160,10 @@ export class ReviewService {
     tx: Tx,
     clinician: ClinicianRow,
     sessionId: string,
-    decision: 'approved' | 'rejected',
+    decision: ReviewDecision,
     note: string,
   ): Promise<void> {
-    await this.repo.insertReview(tx.db, {
+    await this.repos.reviews.insert(tx.db, {
       session_id: sessionId,
       clinician_id: clinician.id,
       decision,
@@ -175,7 +174,7 @@ export class ReviewService {
 
   /** A session outside the clinician's licensed states does not exist for them. */
   private async licensedSession(clinician: ClinicianRow, sessionId: string): Promise<SessionRow> {
-    const session = await this.sessions.find(this.database.db, sessionId);
+    const session = await this.repos.sessions.find(this.database.db, sessionId);
     return this.mustBeLicensed(clinician, session);
   }
 
@@ -184,7 +183,10 @@ export class ReviewService {
     clinician: ClinicianRow,
     sessionId: string,
   ): Promise<SessionRow> {
-    return this.mustBeLicensed(clinician, await this.sessions.findForUpdate(tx.db, tx.engine, sessionId));
+    return this.mustBeLicensed(
+      clinician,
+      await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId),
+    );
   }
 
   private mustBeLicensed(clinician: ClinicianRow, session: SessionRow | undefined): SessionRow {

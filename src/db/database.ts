@@ -30,6 +30,8 @@ export interface Database {
    * that must happen once however many instances start at the same moment.
    */
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** One round trip (`/readyz`): rejects when the database cannot answer. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,8 +68,13 @@ function openSqlite(path: string): Database {
     db,
     engine: 'sqlite',
     exclusive: sqliteExclusive(file),
+    ping: () => ping(db),
     close: () => db.destroy(),
   };
+}
+
+async function ping(db: Kysely<DB>): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }
 
 /**
@@ -178,7 +185,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       await client.end();
     }
   };
-  return { db, engine: 'postgres', exclusive, close: () => db.destroy() };
+  return { db, engine: 'postgres', exclusive, ping: () => ping(db), close: () => db.destroy() };
 }
 
 /**

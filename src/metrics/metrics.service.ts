@@ -1,10 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
-import { MetricsRepository } from './metrics.repository.js';
-
-/** Outcome of one webhook delivery attempt (SPEC §3.4). */
-export type DeliveryOutcome = 'success' | 'failure' | 'failed' | 'disabled';
+import type { SessionsRepository } from '../sessions/sessions.repository.js';
+import type { DeliveriesRepository } from '../webhooks/deliveries.repository.js';
+import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../webhooks/webhooks.vocabulary.js';
 
 type RequestLabel = 'method' | 'route' | 'status';
 
@@ -18,7 +17,6 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  */
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly repo = new MetricsRepository();
   private readonly requests: Counter<RequestLabel>;
   private readonly latency: Histogram<RequestLabel>;
   private readonly deliveries: Counter<'outcome'>;
@@ -31,6 +29,7 @@ export class MetricsService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: { sessions: SessionsRepository; deliveries: DeliveriesRepository },
   ) {
     const registers = [this.registry];
     this.requests = new Counter({
@@ -52,8 +51,7 @@ export class MetricsService {
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['success', 'failure', 'failed', 'disabled'] as const)
-      this.deliveries.labels(outcome).inc(0);
+    for (const outcome of DELIVERY_OUTCOMES) this.deliveries.labels(outcome).inc(0);
     this.registerQueueGauges(registers);
     new Gauge({
       name: 'qualify_process_resident_memory_bytes',
@@ -95,13 +93,14 @@ export class MetricsService {
   }
 
   private registerQueueGauges(registers: Registry[]): void {
-    const { database, clock, repo } = this;
+    const { database, clock } = this;
+    const { sessions, deliveries } = this.repos;
     new Gauge({
       name: 'qualify_review_queue_depth',
       help: 'Sessions waiting for a clinician (status processing)',
       registers,
       async collect() {
-        this.set((await repo.reviewQueue(database.db)).depth);
+        this.set((await sessions.reviewQueueState(database.db)).depth);
       },
     });
     new Gauge({
@@ -109,7 +108,7 @@ export class MetricsService {
       help: 'Age of the oldest session waiting for a clinician; 0 when the queue is empty',
       registers,
       async collect() {
-        const { oldest } = await repo.reviewQueue(database.db);
+        const { oldest } = await sessions.reviewQueueState(database.db);
         this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
       },
     });
@@ -118,7 +117,7 @@ export class MetricsService {
       help: 'Webhook deliveries waiting for their next attempt',
       registers,
       async collect() {
-        this.set((await repo.webhookQueue(database.db)).depth);
+        this.set((await deliveries.queueState(database.db)).depth);
       },
     });
     new Gauge({
@@ -126,7 +125,7 @@ export class MetricsService {
       help: 'Age of the oldest webhook delivery still waiting; 0 when none waits',
       registers,
       async collect() {
-        const { oldest } = await repo.webhookQueue(database.db);
+        const { oldest } = await deliveries.queueState(database.db);
         this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
       },
     });

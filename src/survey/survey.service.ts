@@ -7,16 +7,11 @@ import { verifySessionLinkToken } from '../lib/tokens.js';
 import type { Letter, LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
 import type { LifecycleService } from '../sessions/lifecycle.service.js';
-import {
-  type SessionPatch,
-  type SessionRow,
-  SessionsRepository,
-  searchText,
-} from '../sessions/sessions.repository.js';
+import type { SessionPatch, SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
 import type { SurveyDefinition } from './definition.js';
 import { prescreen, type SurveyAnswers } from './prescreen.js';
 import { type SurveyErrors, type SurveyFormValues, validateSurveyForm } from './survey.form.js';
-import { SurveyRepository } from './survey.repository.js';
+import type { SurveyResponsesRepository } from './survey-responses.repository.js';
 
 /** What the shopper's link shows, by session status (SPEC §2.2). */
 export type ShopperPage =
@@ -45,13 +40,24 @@ export function fillSessionUrl(url: string, sessionId: string): string {
     .replaceAll('%7B%7Bqualification_session_id%7D%7D', sessionId);
 }
 
-export class SurveyService {
-  private readonly sessions = new SessionsRepository();
-  private readonly responses = new SurveyRepository();
+/** The `?source=&user_id=&skus=` of the link that may fill this session: only fields still null. */
+function linkPatch(session: SessionRow, link: LinkFields): SessionPatch {
+  const patch: SessionPatch = {};
+  const fill = (field: 'source' | 'user_id' | 'skus_param', value: unknown, max: number) => {
+    if (typeof value === 'string' && value !== '' && value.length <= max && session[field] === null)
+      patch[field] = value;
+  };
+  fill('source', link.source, 255);
+  fill('user_id', link.user_id, 255);
+  fill('skus_param', link.skus, 2048);
+  return patch;
+}
 
+export class SurveyService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: { sessions: SessionsRepository; responses: SurveyResponsesRepository },
     private readonly secret: Buffer,
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
@@ -62,22 +68,18 @@ export class SurveyService {
 
   /** SPEC §2.2 — opens the link; `?source=&user_id=&skus=` fill those fields while they are null. */
   async open(sessionId: string, token: unknown, link: LinkFields = {}): Promise<ShopperPage> {
-    let session = await this.authorised(sessionId, token);
-    const patch: SessionPatch = {};
-    const fill = (field: 'source' | 'user_id' | 'skus_param', value: unknown, max: number) => {
-      if (typeof value === 'string' && value !== '' && value.length <= max && session[field] === null)
-        patch[field] = value;
-    };
-    fill('source', link.source, 255);
-    fill('user_id', link.user_id, 255);
-    fill('skus_param', link.skus, 2048);
-    if (Object.keys(patch).length > 0) {
-      patch.updated_at = this.clock.now();
-      patch.search_text = searchText({ ...session, ...patch });
-      await this.sessions.update(this.database.db, session.id, patch);
-      session = { ...session, ...patch };
-    }
-    return this.pageFor(session);
+    const session = await this.authorised(sessionId, token);
+    if (Object.keys(linkPatch(session, link)).length === 0) return this.pageFor(session);
+    // Filled under the row lock, from the row as it is now: a merchant update racing the link
+    // keeps its own fields (and the search text both of them feed).
+    const filled = await transact(this.database, async (tx) => {
+      const locked = await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId);
+      if (!locked) throw new ApiError('NotFound', 'This link is not valid.');
+      const patch = linkPatch(locked, link);
+      if (Object.keys(patch).length === 0) return locked;
+      return this.repos.sessions.update(tx.db, locked, { ...patch, updated_at: this.clock.now() });
+    });
+    return this.pageFor(filled);
   }
 
   /**
@@ -96,7 +98,7 @@ export class SurveyService {
       details: values.details,
     };
     return transact(this.database, async (tx) => {
-      const session = await this.sessions.findForUpdate(tx.db, tx.engine, sessionId);
+      const session = await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId);
       if (!session) throw new ApiError('NotFound', 'This link is not valid.');
       // A second tab or a double click: the first submission won, show where things stand.
       if (session.status !== 'pending') return { kind: 'closed', page: await this.pageFor(session) };
@@ -107,7 +109,7 @@ export class SurveyService {
         { email: values.email, state: values.state },
         { type: 'shopper' },
       );
-      await this.responses.insert(tx.db, {
+      await this.repos.responses.insert(tx.db, {
         session_id: session.id,
         answers: this.cipher.encryptJson(answers, answersContext(session.id)),
         telehealth_consent_at: now,
@@ -129,7 +131,7 @@ export class SurveyService {
 
   /** Decrypted answers, for the clinician's review page. */
   async answers(sessionId: string): Promise<SurveyAnswers | undefined> {
-    const row = await this.responses.find(this.database.db, sessionId);
+    const row = await this.repos.responses.find(this.database.db, sessionId);
     return row ? this.cipher.decryptJson<SurveyAnswers>(row.answers, answersContext(sessionId)) : undefined;
   }
 
@@ -163,7 +165,7 @@ export class SurveyService {
     if (!verifySessionLinkToken(this.secret, sessionId, token)) {
       throw new ApiError('Forbidden', 'This link is not valid. Please use the link you were given.');
     }
-    const session = await this.sessions.find(this.database.db, sessionId);
+    const session = await this.repos.sessions.find(this.database.db, sessionId);
     if (!session) throw new ApiError('NotFound', 'This link is not valid.');
     return session;
   }
