@@ -6,7 +6,7 @@ import { ApiError } from '../lib/errors.js';
 import type { LmnRow } from '../lmn/lmn.repository.js';
 import type { LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
-import { type LifecycleService, MAX_VALIDITY_DAYS } from '../sessions/lifecycle.service.js';
+import type { LifecycleService } from '../sessions/lifecycle.service.js';
 import { parseOrderItems } from '../sessions/sessions.presenter.js';
 import type { SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
 import type { OrderItem } from '../sessions/sessions.schemas.js';
@@ -36,9 +36,6 @@ export interface RejectDecision {
   note: string;
 }
 
-export type DecisionErrors = Partial<Record<'items' | 'validity_days' | 'reason' | 'note', string>>;
-
-export const NOTE_MAX = 2000;
 const noteContext = (sessionId: string) => `reviews.note:${sessionId}`;
 
 /** SPEC §2.3 — the clinician's queue, review page and decisions. */
@@ -77,24 +74,9 @@ export class ReviewService {
     return { state: 'open', session, answers, items: parseOrderItems(session.order_items) };
   }
 
-  async validateApprove(
-    clinician: ClinicianRow,
-    sessionId: string,
-    decision: ApproveDecision,
-  ): Promise<DecisionErrors> {
-    const session = await this.licensedSession(clinician, sessionId);
-    const errors: DecisionErrors = {};
-    const items = parseOrderItems(session.order_items);
-    if (items.length > 0 && decision.coveredSkus.length === 0)
-      errors.items = 'Choose at least one covered item, or reject with “items not covered”.';
-    if (
-      !Number.isInteger(decision.validityDays) ||
-      decision.validityDays < 1 ||
-      decision.validityDays > MAX_VALIDITY_DAYS
-    )
-      errors.validity_days = `Validity must be a whole number of days from 1 to ${MAX_VALIDITY_DAYS}.`;
-    if (decision.note.length > NOTE_MAX) errors.note = `Keep the note under ${NOTE_MAX} characters.`;
-    return errors;
+  /** The order items of a session the clinician may decide: what the approve form is checked against. */
+  async orderItems(clinician: ClinicianRow, sessionId: string): Promise<OrderItem[]> {
+    return parseOrderItems((await this.licensedSession(clinician, sessionId)).order_items);
   }
 
   /**

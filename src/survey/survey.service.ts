@@ -10,7 +10,7 @@ import type { LifecycleService } from '../sessions/lifecycle.service.js';
 import type { SessionPatch, SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
 import type { SurveyDefinition } from './definition.js';
 import { prescreen, type SurveyAnswers } from './prescreen.js';
-import { type SurveyErrors, type SurveyFormValues, validateSurveyForm } from './survey.form.js';
+import type { SurveySubmission } from './survey.form.js';
 import type { SurveyResponsesRepository } from './survey-responses.repository.js';
 
 /** What the shopper's link shows, by session status (SPEC §2.2). */
@@ -21,7 +21,6 @@ export type ShopperPage =
   | { kind: 'rejected' };
 
 export type SubmitOutcome =
-  | { kind: 'invalid'; session: SessionRow; errors: SurveyErrors }
   | { kind: 'submitted'; redirect: string | null }
   | { kind: 'closed'; page: ShopperPage };
 
@@ -82,44 +81,46 @@ export class SurveyService {
     return this.pageFor(filled);
   }
 
-  /**
-   * SPEC §2.2/§2.4 — one transaction: lock the session, move it to `processing`, store the
-   * encrypted answers, run the pre-screen and, when it fails, reject as actor `rules` with an audit row.
-   */
-  async submit(sessionId: string, token: unknown, values: SurveyFormValues): Promise<SubmitOutcome> {
-    const current = await this.authorised(sessionId, token);
-    if (current.status !== 'pending') return { kind: 'closed', page: await this.pageFor(current) };
-    const errors = validateSurveyForm(values, this.definition, this.clock.now());
-    if (Object.keys(errors).length > 0) return { kind: 'invalid', session: current, errors };
+  /** What the link shows now, without filling anything from it (the form post starts here). */
+  async page(sessionId: string, token: unknown): Promise<ShopperPage> {
+    return this.pageFor(await this.authorised(sessionId, token));
+  }
 
-    const answers: SurveyAnswers = {
-      date_of_birth: values.date_of_birth,
-      conditions: values.conditions,
-      details: values.details,
-    };
-    return transact(this.database, async (tx) => {
-      const session = await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId);
-      if (!session) throw new ApiError('NotFound', 'This link is not valid.');
-      // A second tab or a double click: the first submission won, show where things stand.
-      if (session.status !== 'pending') return { kind: 'closed', page: await this.pageFor(session) };
-      const now = this.clock.now();
-      const submitted = await this.lifecycle.submit(
-        tx,
-        session,
-        { email: values.email, state: values.state },
-        { type: 'shopper' },
-      );
-      await this.repos.responses.insert(tx.db, {
-        session_id: session.id,
-        answers: this.cipher.encryptJson(answers, answersContext(session.id)),
-        telehealth_consent_at: now,
-        privacy_consent_at: now,
-        created_at: now,
-      });
-      await this.applyPrescreen(tx, submitted, answers);
-      const redirect = submitted.success_url ? fillSessionUrl(submitted.success_url, session.id) : null;
-      return { kind: 'submitted', redirect };
-    });
+  /**
+   * SPEC §2.2/§2.4 — a valid form (`survey.form.ts` validated it), in one transaction: lock the
+   * session, move it to `processing`, store the encrypted answers, run the pre-screen and, when it
+   * fails, reject as actor `rules` with an audit row.
+   */
+  async submit(sessionId: string, token: unknown, submission: SurveySubmission): Promise<SubmitOutcome> {
+    this.verifyToken(sessionId, token);
+    const { answers } = submission;
+    const outcome = await transact(
+      this.database,
+      async (tx): Promise<{ closed: SessionRow } | { redirect: string | null }> => {
+        const session = await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId);
+        if (!session) throw new ApiError('NotFound', 'This link is not valid.');
+        // A second tab or a double click: the first submission won, show where things stand.
+        if (session.status !== 'pending') return { closed: session };
+        const now = this.clock.now();
+        const submitted = await this.lifecycle.submit(
+          tx,
+          session,
+          { email: submission.email, state: submission.state },
+          { type: 'shopper' },
+        );
+        await this.repos.responses.insert(tx.db, {
+          session_id: session.id,
+          answers: this.cipher.encryptJson(answers, answersContext(session.id)),
+          telehealth_consent_at: now,
+          privacy_consent_at: now,
+          created_at: now,
+        });
+        await this.applyPrescreen(tx, submitted, answers);
+        return { redirect: submitted.success_url ? fillSessionUrl(submitted.success_url, session.id) : null };
+      },
+    );
+    if ('closed' in outcome) return { kind: 'closed', page: await this.pageFor(outcome.closed) };
+    return { kind: 'submitted', redirect: outcome.redirect };
   }
 
   /** SPEC §2.2 — decline: back to the merchant; the session stays `pending` so the link still works. */
@@ -162,11 +163,15 @@ export class SurveyService {
 
   /** SPEC §2.2 — the link's HMAC token: a forged or missing token never reaches the session. */
   private async authorised(sessionId: string, token: unknown): Promise<SessionRow> {
-    if (!verifySessionLinkToken(this.secret, sessionId, token)) {
-      throw new ApiError('Forbidden', 'This link is not valid. Please use the link you were given.');
-    }
+    this.verifyToken(sessionId, token);
     const session = await this.repos.sessions.find(this.database.db, sessionId);
     if (!session) throw new ApiError('NotFound', 'This link is not valid.');
     return session;
+  }
+
+  private verifyToken(sessionId: string, token: unknown): void {
+    if (!verifySessionLinkToken(this.secret, sessionId, token)) {
+      throw new ApiError('Forbidden', 'This link is not valid. Please use the link you were given.');
+    }
   }
 }
