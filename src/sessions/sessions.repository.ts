@@ -1,6 +1,6 @@
 import type { Engine } from '../db/database.js';
 import { containsPattern, likeEscaped, lockRows } from '../db/dialect.js';
-import { precompiled } from '../db/precompiled.js';
+import { precompiled, precompiledStatement } from '../db/precompiled.js';
 import type { QualificationSessionTable, SessionTransitionTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 import type { SessionStatus } from './sessions.vocabulary.js';
@@ -56,6 +56,9 @@ export const SESSION_COLUMNS = [
   'search_text',
 ] as const satisfies readonly (keyof SessionRow)[];
 
+/** One multi-row insert stays under SQLite's 32766 bound parameters (PostgreSQL allows 65535). */
+const ROWS_PER_INSERT = Math.floor(32_766 / SESSION_COLUMNS.length);
+
 /** SPEC §2.3 — the review queue shows at most this many sessions. */
 export const QUEUE_LIMIT = 200;
 
@@ -91,6 +94,8 @@ function withDerived(row: Omit<SessionRow, 'search_text'>): SessionRow {
  * history) and `session_counts` (the list totals, migration 004).
  */
 export class SessionsRepository {
+  private readonly inserts = new Map<number, ReturnType<typeof precompiledStatement>>();
+
   async insert(db: Executor, session: NewSessionRow): Promise<SessionRow> {
     const row = withDerived(session);
     await db.insertInto('qualification_sessions').values(row).execute();
@@ -99,12 +104,19 @@ export class SessionsRepository {
   }
 
   /**
-   * Many sessions in one statement (the benchmark's seeding), with their counts added per
-   * (channel, status, shard). Rows per call are bounded by the engine's parameter limit.
+   * The typed bulk path (the benchmark's seeding): multi-row inserts, then the counts added once
+   * per (channel, status, shard). Run it inside a transaction: the rows and counts go in together.
    */
   async insertMany(db: Executor, sessions: readonly NewSessionRow[]): Promise<void> {
-    if (sessions.length === 0) return;
-    await db.insertInto('qualification_sessions').values(sessions.map(withDerived)).execute();
+    for (let start = 0; start < sessions.length; start += ROWS_PER_INSERT) {
+      const chunk = sessions.slice(start, start + ROWS_PER_INSERT);
+      const args: unknown[] = [];
+      for (const session of chunk) {
+        const row = withDerived(session);
+        for (const column of SESSION_COLUMNS) args.push(row[column]);
+      }
+      await this.insertStatement(chunk.length)(db, args);
+    }
     const deltas = new Map<string, { channelId: string; status: SessionStatus; shard: number; n: number }>();
     for (const session of sessions) {
       const shard = countShard(session.id);
@@ -115,6 +127,23 @@ export class SessionsRepository {
     }
     for (const { channelId, status, shard, n } of deltas.values())
       await this.addToCount(db, channelId, status, shard, n);
+  }
+
+  /** The multi-row insert of `rows` sessions, compiled once per size: building it is the costly part. */
+  private insertStatement(rows: number) {
+    let statement = this.inserts.get(rows);
+    if (statement === undefined) {
+      statement = precompiledStatement((db, arg) =>
+        db.insertInto('qualification_sessions').values(
+          Array.from({ length: rows }, (_, r) => {
+            const values = SESSION_COLUMNS.map((column, c) => [column, arg(r * SESSION_COLUMNS.length + c)]);
+            return Object.fromEntries(values) as SessionRow;
+          }),
+        ),
+      );
+      this.inserts.set(rows, statement);
+    }
+    return statement;
   }
 
   async find(db: Executor, id: string): Promise<SessionRow | undefined> {
