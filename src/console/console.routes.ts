@@ -157,61 +157,48 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
   );
 
   /**
-   * A decision: signed in with a valid CSRF token, then the form; a form with errors re-renders
-   * the review page (422), a valid one is acted on and answered with a 303 to `act`'s location.
+   * A decision route: signed in with a valid CSRF token, then the form; a form with errors
+   * re-renders the review page (422), a valid one is acted on and answered with a 303 to the
+   * location `act` returns.
    */
-  const decide = async <T>(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    id: string,
-    parse: (context: SignedIn) => Promise<FormResult<T>>,
-    act: (context: SignedIn, values: T) => Promise<string>,
-  ) => {
-    const context = await signedInPost(request, reply);
-    if (!context) return reply;
-    const form = await parse(context);
-    if (!form.ok) return showReview(reply, context, id, 422, form.errors);
-    return redirectAfterPost(reply, await act(context, form.values));
-  };
+  const decisionRoute = <T>(
+    decision: 'approve' | 'reject',
+    parse: (body: unknown, context: SignedIn, id: string) => Promise<FormResult<T>>,
+    act: (context: SignedIn, id: string, values: T) => Promise<string>,
+  ) =>
+    app.post(
+      `/console/sessions/:id/${decision}`,
+      { schema: { hide: true, params: SessionParams } },
+      async (request, reply) => {
+        const context = await signedInPost(request, reply);
+        if (!context) return reply;
+        const id = request.params.id;
+        const form = await parse(request.body, context, id);
+        if (!form.ok) return showReview(reply, context, id, 422, form.errors);
+        return redirectAfterPost(reply, await act(context, id, form.values));
+      },
+    );
 
-  app.post(
-    '/console/sessions/:id/approve',
-    { schema: { hide: true, params: SessionParams } },
-    async (request, reply) => {
-      const id = request.params.id;
-      return decide(
-        request,
-        reply,
-        id,
-        async (context) =>
-          ApproveForm.parse(request.body, { items: await review.orderItems(context.clinician, id) }),
-        async (context, values) => {
-          const letter = await review.approve(context.clinician, id, {
-            coveredSkus: values.sku,
-            validityDays: values.validity_days,
-            note: values.note,
-          });
-          return `/console/queue?approved=${encodeURIComponent(id)}&code=${letter.verification_code}`;
-        },
-      );
+  decisionRoute(
+    'approve',
+    async (body, context, id) =>
+      ApproveForm.parse(body, { items: await review.orderItems(context.clinician, id) }),
+    async (context, id, values) => {
+      const letter = await review.approve(context.clinician, id, {
+        coveredSkus: values.sku,
+        validityDays: values.validity_days,
+        note: values.note,
+      });
+      return `/console/queue?approved=${encodeURIComponent(id)}&code=${letter.verification_code}`;
     },
   );
 
-  app.post(
-    '/console/sessions/:id/reject',
-    { schema: { hide: true, params: SessionParams } },
-    async (request, reply) => {
-      const id = request.params.id;
-      return decide(
-        request,
-        reply,
-        id,
-        async () => RejectForm.parse(request.body),
-        async (context, values) => {
-          await review.reject(context.clinician, id, { reason: values.reason, note: values.note });
-          return `/console/queue?rejected=${encodeURIComponent(id)}`;
-        },
-      );
+  decisionRoute(
+    'reject',
+    async (body) => RejectForm.parse(body),
+    async (context, id, values) => {
+      await review.reject(context.clinician, id, { reason: values.reason, note: values.note });
+      return `/console/queue?rejected=${encodeURIComponent(id)}`;
     },
   );
 };
