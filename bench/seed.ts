@@ -80,7 +80,7 @@ export async function seedSessions(
       const rows: NewSessionRow[] = [];
       for (let i = start; i < Math.min(to, start + ROWS_PER_TRANSACTION); i++)
         rows.push(seededSession(channelId, i, now));
-      await transact(database, (tx) => sessions.insertMany(tx.db, rows));
+      await transact(database, (tx) => sessions.insertMany(tx.db, tx.engine, rows));
     }
     if (database.engine === 'postgres') {
       // Fresh statistics and visibility map, as autovacuum would leave them on a live table.

@@ -1,6 +1,6 @@
 import type { Engine } from '../db/database.js';
-import { containsPattern, likeEscaped, lockRows } from '../db/dialect.js';
-import { precompiled, precompiledStatement } from '../db/precompiled.js';
+import { containsPattern, insertRows, likeEscaped, lockRows } from '../db/dialect.js';
+import { precompiled } from '../db/precompiled.js';
 import type { QualificationSessionTable, SessionTransitionTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 import type { SessionStatus } from './sessions.vocabulary.js';
@@ -56,9 +56,6 @@ export const SESSION_COLUMNS = [
   'search_text',
 ] as const satisfies readonly (keyof SessionRow)[];
 
-/** One multi-row insert stays under SQLite's 32766 bound parameters (PostgreSQL allows 65535). */
-const ROWS_PER_INSERT = Math.floor(32_766 / SESSION_COLUMNS.length);
-
 /** SPEC §2.3 — the review queue shows at most this many sessions. */
 export const QUEUE_LIMIT = 200;
 
@@ -94,8 +91,6 @@ function withDerived(row: Omit<SessionRow, 'search_text'>): SessionRow {
  * history) and `session_counts` (the list totals, migration 004).
  */
 export class SessionsRepository {
-  private readonly inserts = new Map<number, ReturnType<typeof precompiledStatement>>();
-
   async insert(db: Executor, session: NewSessionRow): Promise<SessionRow> {
     const row = withDerived(session);
     await db.insertInto('qualification_sessions').values(row).execute();
@@ -104,19 +99,12 @@ export class SessionsRepository {
   }
 
   /**
-   * The typed bulk path (the benchmark's seeding): multi-row inserts, then the counts added once
-   * per (channel, status, shard). Run it inside a transaction: the rows and counts go in together.
+   * The typed bulk path (the benchmark's seeding): the rows with their derived columns in bulk
+   * (`insertRows`), then the counts added once per (channel, status, shard). Run it inside a
+   * transaction: the rows and their counts go in together.
    */
-  async insertMany(db: Executor, sessions: readonly NewSessionRow[]): Promise<void> {
-    for (let start = 0; start < sessions.length; start += ROWS_PER_INSERT) {
-      const chunk = sessions.slice(start, start + ROWS_PER_INSERT);
-      const args: unknown[] = [];
-      for (const session of chunk) {
-        const row = withDerived(session);
-        for (const column of SESSION_COLUMNS) args.push(row[column]);
-      }
-      await this.insertStatement(chunk.length)(db, args);
-    }
+  async insertMany(db: Executor, engine: Engine, sessions: readonly NewSessionRow[]): Promise<void> {
+    await insertRows(db, engine, 'qualification_sessions', sessions.map(withDerived));
     const deltas = new Map<string, { channelId: string; status: SessionStatus; shard: number; n: number }>();
     for (const session of sessions) {
       const shard = countShard(session.id);
@@ -127,23 +115,6 @@ export class SessionsRepository {
     }
     for (const { channelId, status, shard, n } of deltas.values())
       await this.addToCount(db, channelId, status, shard, n);
-  }
-
-  /** The multi-row insert of `rows` sessions, compiled once per size: building it is the costly part. */
-  private insertStatement(rows: number) {
-    let statement = this.inserts.get(rows);
-    if (statement === undefined) {
-      statement = precompiledStatement((db, arg) =>
-        db.insertInto('qualification_sessions').values(
-          Array.from({ length: rows }, (_, r) => {
-            const values = SESSION_COLUMNS.map((column, c) => [column, arg(r * SESSION_COLUMNS.length + c)]);
-            return Object.fromEntries(values) as SessionRow;
-          }),
-        ),
-      );
-      this.inserts.set(rows, statement);
-    }
-    return statement;
   }
 
   async find(db: Executor, id: string): Promise<SessionRow | undefined> {

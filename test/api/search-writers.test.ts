@@ -105,7 +105,7 @@ describe('list search finds a session whatever wrote it (issue 9)', () => {
     const email = `${unique('bulk')}@example.com`;
     const now = Date.now();
     await transact(t.database, (tx) =>
-      t.services.repositories.sessions.insertMany(tx.db, [
+      t.services.repositories.sessions.insertMany(tx.db, tx.engine, [
         {
           id,
           sales_channel_id: channel.channelId,
