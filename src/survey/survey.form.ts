@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { defineForm, type FieldErrors, type FormInput } from '../html/forms.js';
 import { type SurveyDefinition, US_STATES } from './definition.js';
-import type { SurveyAnswers } from './prescreen.js';
+import type { SurveySubmission } from './survey.service.js';
 
 export const DETAILS_MAX = 2000;
 /** Something, an @, something, a dot, something: what a shopper can fix by reading the message. */
@@ -70,13 +70,6 @@ export function surveyForm(definition: SurveyDefinition) {
 }
 
 export type SurveyForm = ReturnType<typeof surveyForm>;
-
-/** What a valid form submits: who and where (session fields) and the answers (encrypted). */
-export interface SurveySubmission {
-  email: string;
-  state: string;
-  answers: SurveyAnswers;
-}
 
 export function submissionOf(values: SurveyFormValues): SurveySubmission {
   return {

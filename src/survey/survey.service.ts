@@ -10,7 +10,6 @@ import type { LifecycleService } from '../sessions/lifecycle.service.js';
 import type { SessionPatch, SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
 import type { SurveyDefinition } from './definition.js';
 import { prescreen, type SurveyAnswers } from './prescreen.js';
-import type { SurveySubmission } from './survey.form.js';
 import type { SurveyResponsesRepository } from './survey-responses.repository.js';
 
 /** What the shopper's link shows, by session status (SPEC §2.2). */
@@ -19,6 +18,13 @@ export type ShopperPage =
   | { kind: 'in_review' }
   | { kind: 'approved'; letter: Letter | undefined }
   | { kind: 'rejected' };
+
+/** What a valid survey form submits: who and where (session fields) and the answers (encrypted). */
+export interface SurveySubmission {
+  email: string;
+  state: string;
+  answers: SurveyAnswers;
+}
 
 export type SubmitOutcome =
   | { kind: 'submitted'; redirect: string | null }
