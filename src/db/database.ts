@@ -18,7 +18,8 @@ import { QualifyPostgresDialect } from './pg-introspector.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export const ENGINES = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
 
 export interface Database {
   readonly db: Kysely<DB>;

@@ -66,7 +66,8 @@ export function defineForm<S extends TObject, C = undefined>(
   options: FormOptions<Static<S>, C> = {},
 ): Form<Static<S>, C> {
   type T = Static<S>;
-  const validate: ValidateFunction = ajv.compile(schema);
+  // Compiled on first use: defining a form costs nothing at start-up.
+  let compiled: ValidateFunction | undefined;
   const fields = Object.entries(schema.properties as Record<string, FieldSchema>);
 
   return {
@@ -85,6 +86,8 @@ export function defineForm<S extends TObject, C = undefined>(
 
       const given = new Set(Object.keys(data));
       const errors: Record<string, string> = {};
+      compiled ??= ajv.compile(schema);
+      const validate = compiled;
       if (!validate(data)) {
         const failed = new Set((validate.errors ?? []).map(fieldOf));
         for (const [name, field] of fields) {

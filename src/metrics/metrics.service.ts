@@ -5,7 +5,8 @@ import type { SessionsRepository } from '../sessions/sessions.repository.js';
 import type { DeliveriesRepository } from '../webhooks/deliveries.repository.js';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../webhooks/webhooks.vocabulary.js';
 
-type RequestLabel = 'method' | 'route' | 'status';
+const REQUEST_LABELS = ['method', 'route', 'status'] as const;
+type RequestLabel = (typeof REQUEST_LABELS)[number];
 
 /** Seconds; covers a loopback cache hit (sub-ms) up to a request that hits the 10 s key wait. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -35,13 +36,13 @@ export class MetricsService {
     this.requests = new Counter({
       name: 'qualify_http_requests_total',
       help: 'HTTP requests answered, by method, route pattern and status code',
-      labelNames: ['method', 'route', 'status'],
+      labelNames: REQUEST_LABELS,
       registers,
     });
     this.latency = new Histogram({
       name: 'qualify_http_request_duration_seconds',
       help: 'Time from receiving a request to sending its response, by method, route pattern and status',
-      labelNames: ['method', 'route', 'status'],
+      labelNames: REQUEST_LABELS,
       buckets: LATENCY_BUCKETS,
       registers,
     });
