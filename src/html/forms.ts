@@ -124,7 +124,7 @@ function read(field: FieldSchema, value: string | string[] | undefined): string 
 }
 
 function normalise(field: FieldSchema, text: string): string {
-  const kept = field['x-as-typed'] ? text : text.trim();
+  const kept = field['x-as-typed'] ? String(text) : String(text).trim();
   return field['x-upper-case'] ? kept.toUpperCase() : kept;
 }
 
