@@ -2,8 +2,8 @@
 // Neither shares a process with autocannon, which runs in the orchestrator.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH_SECRET = Buffer.alloc(32, 3).toString('base64');
@@ -16,17 +16,6 @@ export interface Child {
   /** CPU time (user + system) used so far, in ms; undefined where /proc is missing. */
   cpuMs(): number | undefined;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function peakRss(pid: number): number | undefined {

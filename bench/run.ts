@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import autocannon, { type Request, type Result } from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { migrate, openDatabase } from '../src/db/database.js';
+import { type Engine, migrate, openDatabase } from '../src/db/database.js';
 import { createServices } from '../src/services.js';
 import { BENCH_SECRET, type Child, startBaseline, startQualify } from './processes.js';
 import { command, type EngineReport, type Measurement, writeReport } from './report.js';
@@ -23,7 +23,7 @@ export interface Knobs {
   warmupS: number;
   connections: number;
   rows: number[];
-  engines: Array<'sqlite' | 'postgres'>;
+  engines: Array<Engine>;
   postgresUrl: string;
   scenarios: string[] | undefined;
   cpuProfDir: string | undefined;
@@ -72,7 +72,7 @@ interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-async function prepareDatabase(engine: 'sqlite' | 'postgres', k: Knobs): Promise<BenchDatabase> {
+async function prepareDatabase(engine: Engine, k: Knobs): Promise<BenchDatabase> {
   let url: string;
   let drop: () => Promise<void>;
   if (engine === 'sqlite') {
@@ -140,7 +140,7 @@ async function measureBaseline(baseline: Child, k: Knobs) {
   };
 }
 
-async function benchEngine(engine: 'sqlite' | 'postgres', k: Knobs, baseline: Child): Promise<EngineReport> {
+async function benchEngine(engine: Engine, k: Knobs, baseline: Child): Promise<EngineReport> {
   const report: EngineReport = { engine, measurements: [], phases: [] };
   const db = await prepareDatabase(engine, k);
   const now = Date.now();

@@ -1,12 +1,20 @@
-// Bulk seeding for the benchmark: sessions for one channel written straight into the table in
-// big transactions (the API would take hours for 1M rows). Rows look like real ones: a status mix,
-// emails, user ids, order items, and the lower-cased search text the list filter reads.
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
+// Bulk seeding for the benchmark: sessions for one channel, written through the sessions
+// repository's typed bulk insert in big transactions (the API would take hours for 1M rows). Rows
+// are full session rows (a new column is a compile error here until it is given a value); the
+// repository computes the derived columns (search text, list counts). Rows look like real ones: a
+// status mix, emails, user ids, order items.
+import { sql } from 'kysely';
+import { openDatabase } from '../src/db/database.js';
+import { transact } from '../src/db/transaction.js';
+import { createRepositories } from '../src/repositories.js';
+import type { NewSessionRow } from '../src/sessions/sessions.repository.js';
+import type { SessionStatus } from '../src/sessions/sessions.vocabulary.js';
 
 export const SEED_SOURCE = 'bench';
 const DAY_MS = 86_400_000;
 const ORDER_ITEMS = '[{"sku":"SKU-1","name":"Blood pressure monitor","price":4999,"quantity":1}]';
+/** Rows per transaction: big enough that commits do not dominate, small enough to bound memory. */
+const ROWS_PER_TRANSACTION = 100_000;
 
 /** Row `i`'s id: deterministic, so scenarios can address seeded sessions without reading them back. */
 export function seededId(i: number): string {
@@ -14,18 +22,13 @@ export function seededId(i: number): string {
 }
 
 /** Status mix by `i % 20`: 40% pending, 10% processing, 35% approved, 15% rejected. */
-function seededStatus(i: number): 'pending' | 'processing' | 'approved' | 'rejected' {
+function seededStatus(i: number): SessionStatus {
   const r = i % 20;
   if (r < 8) return 'pending';
   if (r < 10) return 'processing';
   if (r < 17) return 'approved';
   return 'rejected';
 }
-
-/** Rows written behind the app's back: rebuild the list's session counts (migration 004). */
-const RECOUNT = `INSERT INTO session_counts (sales_channel_id, status, shard, n)
-  SELECT sales_channel_id, status, 0, COUNT(*) FROM qualification_sessions
-  WHERE sales_channel_id = $1 GROUP BY sales_channel_id, status`;
 
 export interface SeedRange {
   channelId: string;
@@ -36,100 +39,55 @@ export interface SeedRange {
   now: number;
 }
 
-export async function seedSessions(databaseUrl: string, range: SeedRange): Promise<void> {
-  if (databaseUrl.startsWith('sqlite:')) seedSqlite(databaseUrl.slice('sqlite:'.length), range);
-  else await seedPostgres(databaseUrl, range);
+function seededSession(channelId: string, i: number, now: number): NewSessionRow {
+  const status = seededStatus(i);
+  const created = now - i * 100;
+  const reviewed = status === 'approved' || status === 'rejected' ? created + 3_600_000 : null;
+  const submitted = status === 'pending' ? null : created + 600_000;
+  return {
+    id: seededId(i),
+    sales_channel_id: channelId,
+    livemode: 0,
+    status,
+    created_at: created,
+    updated_at: reviewed ?? submitted ?? created,
+    email: `shopper${i}@example.com`,
+    customer_name: null,
+    user_id: `user_${i}`,
+    source: SEED_SOURCE,
+    skus_param: 'SKU-1',
+    metadata: null,
+    success_url: null,
+    failure_url: null,
+    order_items: ORDER_ITEMS,
+    eligible_amount: status === 'approved' ? 4999 : null,
+    expires_at: status === 'approved' ? created + 365 * DAY_MS : null,
+    lmn_reviewed_at: reviewed,
+    rejection_reason: status === 'rejected' ? 'clinician_declined' : null,
+    shopper_state: submitted === null ? null : 'CA',
+    submitted_at: submitted,
+  };
 }
 
-function seedSqlite(file: string, { channelId, from, to, now }: SeedRange): void {
-  const db = new SQLite(file);
-  db.pragma('journal_mode = WAL');
-  const insert = db.prepare(
-    `INSERT INTO qualification_sessions (id, sales_channel_id, livemode, status, created_at, updated_at,
-       email, customer_name, user_id, source, skus_param, metadata, success_url, failure_url, order_items,
-       eligible_amount, expires_at, lmn_reviewed_at, rejection_reason, shopper_state, submitted_at, search_text)
-     VALUES (?, ?, 0, ?, ?, ?, ?, NULL, ?, ?, 'SKU-1', NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const batch = db.transaction((start: number, end: number) => {
-    for (let i = start; i < end; i++) {
-      const id = seededId(i);
-      const status = seededStatus(i);
-      const created = now - i * 100;
-      const email = `shopper${i}@example.com`;
-      const userId = `user_${i}`;
-      const reviewed = status === 'approved' || status === 'rejected' ? created + 3_600_000 : null;
-      const submitted = status === 'pending' ? null : created + 600_000;
-      insert.run(
-        id,
-        channelId,
-        status,
-        created,
-        reviewed ?? submitted ?? created,
-        email,
-        userId,
-        SEED_SOURCE,
-        ORDER_ITEMS,
-        status === 'approved' ? 4999 : null,
-        status === 'approved' ? created + 365 * DAY_MS : null,
-        reviewed,
-        status === 'rejected' ? 'clinician_declined' : null,
-        submitted === null ? null : 'CA',
-        submitted,
-        [id, email, userId, SEED_SOURCE].join('\n'),
-      );
-    }
-  });
-  for (let start = from; start < to; start += 200_000) batch(start, Math.min(to, start + 200_000));
-  db.transaction(() => {
-    db.prepare('DELETE FROM session_counts WHERE sales_channel_id = ?').run(channelId);
-    db.prepare(RECOUNT.replaceAll('$1', '?')).run(channelId);
-  })();
-  db.close();
-}
-
-async function seedPostgres(url: string, { channelId, from, to, now }: SeedRange): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+export async function seedSessions(
+  databaseUrl: string,
+  { channelId, from, to, now }: SeedRange,
+): Promise<void> {
+  const database = openDatabase(databaseUrl, { poolSize: 1 });
+  const { sessions } = createRepositories();
   try {
-    // One INSERT … SELECT generate_series per 250k rows; the expressions mirror seedSqlite.
-    for (let start = from; start < to; start += 250_000) {
-      const end = Math.min(to, start + 250_000);
-      await client.query(
-        `INSERT INTO qualification_sessions (id, sales_channel_id, livemode, status, created_at, updated_at,
-           email, customer_name, user_id, source, skus_param, metadata, success_url, failure_url, order_items,
-           eligible_amount, expires_at, lmn_reviewed_at, rejection_reason, shopper_state, submitted_at, search_text)
-         SELECT id, $1, 0, status, created, COALESCE(reviewed, submitted, created),
-           email, NULL, user_id, $4, 'SKU-1', NULL, NULL, NULL, $5,
-           CASE WHEN status = 'approved' THEN 4999 END,
-           CASE WHEN status = 'approved' THEN created + ${365 * DAY_MS} END,
-           reviewed,
-           CASE WHEN status = 'rejected' THEN 'clinician_declined' END,
-           CASE WHEN submitted IS NOT NULL THEN 'CA' END,
-           submitted,
-           id || chr(10) || email || chr(10) || user_id || chr(10) || $4
-         FROM (
-           SELECT id, status, created, email, user_id,
-             CASE WHEN status IN ('approved', 'rejected') THEN created + 3600000 END AS reviewed,
-             CASE WHEN status <> 'pending' THEN created + 600000 END AS submitted
-           FROM (
-             SELECT 'qs_00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0') AS id,
-               CASE WHEN i % 20 < 8 THEN 'pending' WHEN i % 20 < 10 THEN 'processing'
-                    WHEN i % 20 < 17 THEN 'approved' ELSE 'rejected' END AS status,
-               $2::bigint - i * 100 AS created,
-               'shopper' || i || '@example.com' AS email,
-               'user_' || i AS user_id
-             FROM generate_series($3::bigint, $6::bigint - 1) AS i
-           ) s
-         ) t`,
-        [channelId, now, start, SEED_SOURCE, ORDER_ITEMS, end],
-      );
+    for (let start = from; start < to; start += ROWS_PER_TRANSACTION) {
+      const rows: NewSessionRow[] = [];
+      for (let i = start; i < Math.min(to, start + ROWS_PER_TRANSACTION); i++)
+        rows.push(seededSession(channelId, i, now));
+      await transact(database, (tx) => sessions.insertMany(tx.db, tx.engine, rows));
     }
-    await client.query('DELETE FROM session_counts WHERE sales_channel_id = $1', [channelId]);
-    await client.query(RECOUNT, [channelId]);
-    // Fresh statistics and visibility map, as autovacuum would leave them on a live table.
-    await client.query('VACUUM ANALYZE qualification_sessions');
-    await client.query('VACUUM ANALYZE session_counts');
+    if (database.engine === 'postgres') {
+      // Fresh statistics and visibility map, as autovacuum would leave them on a live table.
+      await sql`VACUUM ANALYZE qualification_sessions`.execute(database.db);
+      await sql`VACUUM ANALYZE session_counts`.execute(database.db);
+    }
   } finally {
-    await client.end();
+    await database.close();
   }
 }

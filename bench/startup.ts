@@ -10,7 +10,8 @@ import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_SECRET, cpuMs, freePort } from './processes.js';
+import { freePort } from '../test/support/free-port.js';
+import { BENCH_SECRET, cpuMs } from './processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LISTEN_GOAL_MS = 1500;

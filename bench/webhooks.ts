@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { renderJson } from '../src/http/replies.js';
 import { createServices } from '../src/services.js';
 import { BENCH_SECRET, startQualify } from './processes.js';
 import type { Knobs } from './run.js';
@@ -77,7 +78,11 @@ export async function runWebhookBench(
     await services.webhookEndpoints.create(db.channelId, { url: receiver.url });
     const channel = (await services.channels.authenticate(db.apiKey))!;
     for (let i = 0; i < k.webhookEvents; i++) {
-      const stored = await services.sessions.create(channel, { idempotency_key: `webhook-bench-${i}` });
+      const stored = await services.sessions.create(
+        channel,
+        { idempotency_key: `webhook-bench-${i}` },
+        renderJson('bench'),
+      );
       const id = (JSON.parse(stored.body) as { qualification_session_id: string }).qualification_session_id;
       await services.sessions.testApprove(channel, id, {});
     }

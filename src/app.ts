@@ -3,7 +3,6 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { sql } from 'kysely';
 import { humanPages } from './html/pages.js';
 import { API_KEY_HEADER, apiKeyAuth } from './http/auth.js';
 import { DeferredCompiles } from './http/deferred-compiles.js';
@@ -142,7 +141,7 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      await sql`SELECT 1`.execute(services.database.db);
+      await services.database.ping();
       return { status: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'unavailable' });

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
+export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
 /** SPEC §4.2 — configuration is parsed once, at start, into a frozen typed object. */
 export interface Config {
-  readonly env: 'development' | 'test' | 'production';
+  readonly env: Environment;
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
@@ -28,7 +31,6 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-const ENVS = new Set(['development', 'test', 'production']);
 
 type Env = Record<string, string | undefined>;
 
@@ -41,8 +43,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const problems: string[] = [];
 
   const envName = env.QUALIFY_ENV ?? 'development';
-  if (!ENVS.has(envName))
-    problems.push(`QUALIFY_ENV must be one of development, test, production (got "${envName}")`);
+  if (!(ENVIRONMENTS as readonly string[]).includes(envName))
+    problems.push(`QUALIFY_ENV must be one of ${ENVIRONMENTS.join(', ')} (got "${envName}")`);
   const production = envName === 'production';
 
   const port = parseInteger(env.PORT, 8080, 'PORT', 0, 65535, problems);
@@ -112,7 +114,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
-    env: envName as Config['env'],
+    env: envName as Environment,
     port,
     host,
     databaseUrl,

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from './lib/clock.js';
 import { LmnService } from './lmn/lmn.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { PhiCipher } from './phi/phi.cipher.js';
+import { createRepositories, type Repositories } from './repositories.js';
 import { LifecycleService } from './sessions/lifecycle.service.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { loadSurveyDefinition } from './survey/definition.js';
@@ -23,6 +24,8 @@ export interface Services {
   readonly config: Config;
   readonly database: Database;
   readonly clock: Clock;
+  /** For the webhook dispatcher (`webhooks/runtime.ts`), which works below the services; routes never. */
+  readonly repositories: Repositories;
   readonly channels: ChannelsService;
   readonly events: EventsService;
   readonly idempotency: IdempotencyService;
@@ -40,18 +43,20 @@ export interface Services {
 }
 
 export function createServices(config: Config, database: Database, clock: Clock = systemClock): Services {
-  const events = new EventsService(clock);
-  const idempotency = new IdempotencyService(database, clock);
-  const lifecycle = new LifecycleService(clock, events);
+  const repos = createRepositories();
+  const events = new EventsService(clock, repos);
+  const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys);
+  const lifecycle = new LifecycleService(clock, repos.sessions, events);
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
   // SPEC §2 — the human side: survey, console, letters, health-data protection.
   const cipher = new PhiCipher(config.secret);
-  const audit = new AuditService(database, clock);
-  const clinicians = new CliniciansService(database, clock, audit);
-  const lmn = new LmnService(database, clock, cipher);
+  const audit = new AuditService(database, clock, repos.audit);
+  const clinicians = new CliniciansService(database, clock, repos.clinicians, audit);
+  const lmn = new LmnService(database, clock, repos.lmns, cipher);
   const survey = new SurveyService(
     database,
     clock,
+    { sessions: repos.sessions, responses: repos.surveyResponses },
     config.secret,
     cipher,
     lifecycle,
@@ -63,22 +68,32 @@ export function createServices(config: Config, database: Database, clock: Clock 
     config,
     database,
     clock,
-    channels: new ChannelsService(database, clock),
+    repositories: repos,
+    channels: new ChannelsService(database, clock, repos.channels),
     events,
     idempotency,
     lifecycle,
-    sessions: new SessionsService(database, clock, idempotency, lifecycle, presenter),
-    metrics: new MetricsService(database, clock),
-    webhookEndpoints: new WebhookEndpointsService(database, clock, events, {
+    sessions: new SessionsService(database, clock, repos.sessions, idempotency, lifecycle, presenter),
+    metrics: new MetricsService(database, clock, repos),
+    webhookEndpoints: new WebhookEndpointsService(database, clock, repos, events, {
       secret: config.secret,
       allowPrivateWebhooks: config.allowPrivateWebhooks,
     }),
-    webhookDeliveries: new WebhookDeliveriesService(database, clock),
+    webhookDeliveries: new WebhookDeliveriesService(database, clock, repos.deliveries, repos.endpoints),
     audit,
     clinicians,
-    consoleAuth: new ConsoleAuthService(database, clock, clinicians, audit),
+    consoleAuth: new ConsoleAuthService(database, clock, repos.consoleSessions, clinicians, audit),
     lmn,
     survey,
-    review: new ReviewService(database, clock, cipher, lifecycle, survey, lmn, audit),
+    review: new ReviewService(
+      database,
+      clock,
+      { sessions: repos.sessions, reviews: repos.reviews },
+      cipher,
+      lifecycle,
+      survey,
+      lmn,
+      audit,
+    ),
   };
 }

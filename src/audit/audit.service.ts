@@ -4,21 +4,11 @@ import { AUDIT_GENESIS_HASH } from '../db/migrations/002_review.js';
 import { type Tx, transact } from '../db/transaction.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import type { Clock } from '../lib/clock.js';
-import { AuditRepository, type AuditRow } from './audit.repository.js';
-
-/** What the audit log records (SPEC §2.6). */
-export type AuditAction =
-  | 'console.sign_in'
-  | 'console.sign_in_failed'
-  | 'console.sign_out'
-  | 'answers.view'
-  | 'session.approve'
-  | 'session.reject'
-  | 'session.auto_reject'
-  | 'clinician.add';
+import type { AuditRepository, AuditRow } from './audit.repository.js';
+import type { AuditAction, AuditActorType } from './audit.vocabulary.js';
 
 export interface AuditEntry {
-  actorType: 'clinician' | 'rules' | 'operator' | 'anonymous';
+  actorType: AuditActorType;
   actorId?: string | null;
   action: AuditAction;
   subjectId?: string | null;
@@ -41,11 +31,10 @@ export function auditHash(row: Omit<AuditRow, 'hash'>): string {
  * transaction (a decision and its audit row commit together) and take the head row's lock.
  */
 export class AuditService {
-  private readonly repo = new AuditRepository();
-
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repo: AuditRepository,
   ) {}
 
   async append(tx: Tx, entry: AuditEntry): Promise<void> {

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { newId, randomToken } from '../lib/ids.js';
 import { hashApiKey } from '../lib/tokens.js';
-import { type ChannelRow, ChannelsRepository } from './channels.repository.js';
+import type { ChannelRow, ChannelsRepository } from './channels.repository.js';
 
 export interface CreatedChannel {
   sales_channel_id: string;
@@ -23,10 +23,10 @@ export class OperatorError extends Error {}
 const PREFIX_LENGTH = 16;
 
 export class ChannelsService {
-  private readonly repo = new ChannelsRepository();
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repo: ChannelsRepository,
   ) {}
 
   async createChannel(name: string, livemode: boolean): Promise<CreatedChannel> {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import type { DeliveryStatus } from '../db/schema.js';
-import { DELIVERY_STATUSES } from '../db/schema.webhooks.js';
 import { ApiError } from '../lib/errors.js';
 import { presentAttempt, presentDelivery, presentEndpoint } from '../webhooks/webhooks.presenter.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhooks/webhooks.vocabulary.js';
 import { output, withServices } from './context.js';
 
 /** SPEC §3, §4.1 — `qualify webhook add|list|deliveries|redeliver|test|rotate-secret|enable|delete`. */

@@ -5,7 +5,7 @@ import { transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { newId, randomToken } from '../lib/ids.js';
 import { US_STATES } from '../survey/definition.js';
-import { type ClinicianRow, CliniciansRepository, clinicianStates } from './clinicians.repository.js';
+import { type ClinicianRow, type CliniciansRepository, clinicianStates } from './clinicians.repository.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 
 export interface NewClinician {
@@ -42,11 +42,10 @@ export function summarize(row: ClinicianRow): ClinicianSummary {
 
 /** SPEC §2.3 — clinician accounts: created by the operator (CLI), signed in on the console. */
 export class CliniciansService {
-  private readonly repo = new CliniciansRepository();
-
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repo: CliniciansRepository,
     private readonly audit: AuditService,
   ) {}
 

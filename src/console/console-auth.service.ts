@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { randomToken } from '../lib/ids.js';
 import type { ClinicianRow } from './clinicians.repository.js';
 import type { CliniciansService } from './clinicians.service.js';
-import { ConsoleSessionsRepository } from './console-sessions.repository.js';
+import type { ConsoleSessionsRepository } from './console-sessions.repository.js';
 
 /** SPEC §2.3 — a console session ends after 30 minutes without a request. */
 export const IDLE_TIMEOUT_MS = 30 * 60_000;
@@ -33,11 +33,10 @@ export function sameToken(a: unknown, b: string): boolean {
 
 /** Server-side console sessions: the cookie holds a random token, the table only its hash. */
 export class ConsoleAuthService {
-  private readonly repo = new ConsoleSessionsRepository();
-
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repo: ConsoleSessionsRepository,
     private readonly clinicians: CliniciansService,
     private readonly audit: AuditService,
   ) {}

@@ -1,15 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { FormResult } from '../html/forms.js';
 import { html } from '../html/html.js';
 import { messagePage } from '../html/layout.js';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { randomToken } from '../lib/ids.js';
 import { formatVerificationCode } from '../lmn/lmn.code.js';
 import type { Services } from '../services.js';
-import { REJECTION_REASONS, type RejectionReason } from '../sessions/sessions.schemas.js';
-import type { FormBody } from '../survey/survey.form.js';
+import { ApproveForm, CsrfForm, type DecisionErrors, RejectForm, SignInForm } from './console.forms.js';
 import { alreadyReviewedPage, queuePage, reviewPage, signInPage } from './console.views.js';
 import { type ConsoleContext, IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';
-import { NOTE_MAX } from './review.service.js';
 
 const SESSION_COOKIE = 'qualify_console';
 /** Double-submit token for the sign-in form, which has no session yet. */
@@ -17,10 +18,11 @@ const SIGN_IN_COOKIE = 'qualify_sign_in';
 
 type SignedIn = Extract<ConsoleContext, { state: 'signed_in' }>;
 
-const text = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? '';
+const SessionParams = Type.Object({ id: Type.String() });
 
 /** SPEC §2.3 — the clinician console: sign-in, queue, review, approve/reject, sign-out. */
-export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { consoleAuth, review, survey, clock } = services;
   const secure = services.config.publicUrl.startsWith('https:');
   const cookieOptions = { path: '/console', httpOnly: true, sameSite: 'lax' as const, secure };
@@ -44,9 +46,14 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return undefined;
   };
 
-  /** Every POST form carries the session's CSRF token (SPEC §2.3). */
-  const checkCsrf = (context: SignedIn, body: FormBody, reply: FastifyReply): boolean => {
-    if (sameToken(text(body._csrf), context.csrf)) return true;
+  /** Every POST form carries the session's CSRF token (SPEC §2.3): signed in, and the token matches. */
+  const signedInPost = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<SignedIn | undefined> => {
+    const context = await signedIn(request, reply);
+    if (!context) return undefined;
+    if (sameToken(CsrfForm.parse(request.body).input._csrf, context.csrf)) return context;
     sendHtml(
       reply,
       403,
@@ -55,7 +62,7 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
         html`This form has expired. <a href="/console/queue">Back to the queue</a>.`,
       ),
     );
-    return false;
+    return undefined;
   };
 
   app.get<{ Querystring: { expired?: string } }>(
@@ -72,14 +79,13 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     },
   );
 
-  app.post<{ Body: FormBody }>('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
-    const body = request.body ?? {};
-    const email = text(body.email).trim();
+  app.post('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
+    const { _csrf, email = '', password = '' } = SignInForm.parse(request.body).input;
     const expected = request.cookies[SIGN_IN_COOKIE];
-    if (!expected || !sameToken(text(body._csrf), expected)) {
+    if (!expected || !sameToken(_csrf, expected)) {
       return signInForm(reply, 403, { email, error: 'The form expired. Please sign in again.' });
     }
-    const signed = await consoleAuth.signIn(email, text(body.password));
+    const signed = await consoleAuth.signIn(email, password);
     // One message for a wrong email and a wrong password: no account enumeration.
     if (!signed) return signInForm(reply, 401, { email, error: 'Email or password is incorrect.' });
     reply.clearCookie(SIGN_IN_COOKIE, cookieOptions);
@@ -87,9 +93,9 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return redirectAfterPost(reply, '/console/queue');
   });
 
-  app.post<{ Body: FormBody }>('/console/sign-out', { schema: { hide: true } }, async (request, reply) => {
-    const context = await signedIn(request, reply);
-    if (!context || !checkCsrf(context, request.body ?? {}, reply)) return reply;
+  app.post('/console/sign-out', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedInPost(request, reply);
+    if (!context) return reply;
     await consoleAuth.signOut(context.tokenHash, context.clinician.id);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return redirectAfterPost(reply, '/console');
@@ -120,7 +126,7 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     context: SignedIn,
     sessionId: string,
     status: number,
-    errors?: Record<string, string>,
+    errors?: DecisionErrors,
   ) => {
     const view = await review.open(context.clinician, sessionId);
     if (view.state === 'reviewed') {
@@ -140,9 +146,9 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     );
   };
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/sessions/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: SessionParams } },
     async (request, reply) => {
       const context = await signedIn(request, reply);
       if (!context) return reply;
@@ -150,45 +156,49 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     },
   );
 
-  app.post<{ Params: { id: string }; Body: FormBody }>(
-    '/console/sessions/:id/approve',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const context = await signedIn(request, reply);
-      const body = request.body ?? {};
-      if (!context || !checkCsrf(context, body, reply)) return reply;
-      const skus = body.sku === undefined ? [] : Array.isArray(body.sku) ? body.sku : [body.sku];
-      const daysText = text(body.validity_days).trim();
-      const decision = {
-        coveredSkus: [...new Set(skus)],
-        validityDays: /^\d{1,4}$/.test(daysText) ? Number(daysText) : Number.NaN,
-        note: text(body.note),
-      };
-      const errors = await review.validateApprove(context.clinician, request.params.id, decision);
-      if (Object.keys(errors).length > 0) return showReview(reply, context, request.params.id, 422, errors);
-      const letter = await review.approve(context.clinician, request.params.id, decision);
-      return redirectAfterPost(
-        reply,
-        `/console/queue?approved=${encodeURIComponent(request.params.id)}&code=${letter.verification_code}`,
-      );
+  /**
+   * A decision route: signed in with a valid CSRF token, then the form; a form with errors
+   * re-renders the review page (422), a valid one is acted on and answered with a 303 to the
+   * location `act` returns.
+   */
+  const decisionRoute = <T>(
+    decision: 'approve' | 'reject',
+    parse: (body: unknown, context: SignedIn, id: string) => Promise<FormResult<T>>,
+    act: (context: SignedIn, id: string, values: T) => Promise<string>,
+  ) =>
+    app.post(
+      `/console/sessions/:id/${decision}`,
+      { schema: { hide: true, params: SessionParams } },
+      async (request, reply) => {
+        const context = await signedInPost(request, reply);
+        if (!context) return reply;
+        const id = request.params.id;
+        const form = await parse(request.body, context, id);
+        if (!form.ok) return showReview(reply, context, id, 422, form.errors);
+        return redirectAfterPost(reply, await act(context, id, form.values));
+      },
+    );
+
+  decisionRoute(
+    'approve',
+    async (body, context, id) =>
+      ApproveForm.parse(body, { items: await review.orderItems(context.clinician, id) }),
+    async (context, id, values) => {
+      const letter = await review.approve(context.clinician, id, {
+        coveredSkus: values.sku,
+        validityDays: values.validity_days,
+        note: values.note,
+      });
+      return `/console/queue?approved=${encodeURIComponent(id)}&code=${letter.verification_code}`;
     },
   );
 
-  app.post<{ Params: { id: string }; Body: FormBody }>(
-    '/console/sessions/:id/reject',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const context = await signedIn(request, reply);
-      const body = request.body ?? {};
-      if (!context || !checkCsrf(context, body, reply)) return reply;
-      const reason = text(body.reason);
-      const note = text(body.note);
-      const errors: Record<string, string> = {};
-      if (!(REJECTION_REASONS as readonly string[]).includes(reason)) errors.reason = 'Choose a reason.';
-      if (note.length > NOTE_MAX) errors.note = `Keep the note under ${NOTE_MAX} characters.`;
-      if (Object.keys(errors).length > 0) return showReview(reply, context, request.params.id, 422, errors);
-      await review.reject(context.clinician, request.params.id, { reason: reason as RejectionReason, note });
-      return redirectAfterPost(reply, `/console/queue?rejected=${encodeURIComponent(request.params.id)}`);
+  decisionRoute(
+    'reject',
+    async (body) => RejectForm.parse(body),
+    async (context, id, values) => {
+      await review.reject(context.clinician, id, { reason: values.reason, note: values.note });
+      return `/console/queue?rejected=${encodeURIComponent(id)}`;
     },
   );
 };

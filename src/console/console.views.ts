@@ -1,11 +1,12 @@
 import { html, type SafeHtml, when } from '../html/html.js';
 import { page } from '../html/layout.js';
-import { REJECTION_REASONS } from '../sessions/sessions.schemas.js';
+import { REJECTION_REASONS } from '../sessions/sessions.vocabulary.js';
 import type { SurveyDefinition } from '../survey/definition.js';
 import { US_STATES } from '../survey/definition.js';
 import { ageOn } from '../survey/prescreen.js';
 import type { ClinicianRow } from './clinicians.repository.js';
-import type { DecisionErrors, QueueEntry, ReviewView } from './review.service.js';
+import type { DecisionErrors } from './console.forms.js';
+import type { QueueEntry, ReviewView } from './review.service.js';
 
 export function formatAge(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
@@ -109,7 +110,7 @@ ${
 <form method="post" action="/console/sessions/${session.id}/approve">
 <input type="hidden" name="_csrf" value="${options.csrf}">
 <fieldset><legend>Covered items</legend>
-${err('items')}
+${err('sku')}
 ${items.length === 0 ? html`<p>This order has no items.</p>` : ''}
 ${items.map(
   (item, i) =>

@@ -6,14 +6,15 @@ import { ApiError } from '../lib/errors.js';
 import type { LmnRow } from '../lmn/lmn.repository.js';
 import type { LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
-import { type LifecycleService, MAX_VALIDITY_DAYS } from '../sessions/lifecycle.service.js';
+import type { LifecycleService } from '../sessions/lifecycle.service.js';
 import { parseOrderItems } from '../sessions/sessions.presenter.js';
-import { type SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
-import type { OrderItem, RejectionReason } from '../sessions/sessions.schemas.js';
+import type { SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
+import type { OrderItem } from '../sessions/sessions.schemas.js';
+import type { RejectionReason, ReviewDecision } from '../sessions/sessions.vocabulary.js';
 import type { SurveyAnswers } from '../survey/prescreen.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import { type ClinicianRow, clinicianStates } from './clinicians.repository.js';
-import { ReviewRepository } from './review.repository.js';
+import type { ReviewsRepository } from './reviews.repository.js';
 
 export interface QueueEntry {
   session: SessionRow;
@@ -35,19 +36,14 @@ export interface RejectDecision {
   note: string;
 }
 
-export type DecisionErrors = Partial<Record<'items' | 'validity_days' | 'reason' | 'note', string>>;
-
-export const NOTE_MAX = 2000;
 const noteContext = (sessionId: string) => `reviews.note:${sessionId}`;
 
 /** SPEC §2.3 — the clinician's queue, review page and decisions. */
 export class ReviewService {
-  private readonly sessions = new SessionsRepository();
-  private readonly repo = new ReviewRepository();
-
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: { sessions: SessionsRepository; reviews: ReviewsRepository },
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
     private readonly survey: SurveyService,
@@ -57,7 +53,7 @@ export class ReviewService {
 
   async queue(clinician: ClinicianRow): Promise<QueueEntry[]> {
     const now = this.clock.now();
-    const rows = await this.repo.queue(this.database.db, clinicianStates(clinician));
+    const rows = await this.repos.sessions.reviewQueue(this.database.db, clinicianStates(clinician));
     return rows.map((session) => ({
       session,
       ageMs: now - Number(session.submitted_at ?? session.created_at),
@@ -78,24 +74,9 @@ export class ReviewService {
     return { state: 'open', session, answers, items: parseOrderItems(session.order_items) };
   }
 
-  async validateApprove(
-    clinician: ClinicianRow,
-    sessionId: string,
-    decision: ApproveDecision,
-  ): Promise<DecisionErrors> {
-    const session = await this.licensedSession(clinician, sessionId);
-    const errors: DecisionErrors = {};
-    const items = parseOrderItems(session.order_items);
-    if (items.length > 0 && decision.coveredSkus.length === 0)
-      errors.items = 'Choose at least one covered item, or reject with “items not covered”.';
-    if (
-      !Number.isInteger(decision.validityDays) ||
-      decision.validityDays < 1 ||
-      decision.validityDays > MAX_VALIDITY_DAYS
-    )
-      errors.validity_days = `Validity must be a whole number of days from 1 to ${MAX_VALIDITY_DAYS}.`;
-    if (decision.note.length > NOTE_MAX) errors.note = `Keep the note under ${NOTE_MAX} characters.`;
-    return errors;
+  /** The order items of a session the clinician may decide: what the approve form is checked against. */
+  async orderItems(clinician: ClinicianRow, sessionId: string): Promise<OrderItem[]> {
+    return parseOrderItems((await this.licensedSession(clinician, sessionId)).order_items);
   }
 
   /**
@@ -161,10 +142,10 @@ export class ReviewService {
     tx: Tx,
     clinician: ClinicianRow,
     sessionId: string,
-    decision: 'approved' | 'rejected',
+    decision: ReviewDecision,
     note: string,
   ): Promise<void> {
-    await this.repo.insertReview(tx.db, {
+    await this.repos.reviews.insert(tx.db, {
       session_id: sessionId,
       clinician_id: clinician.id,
       decision,
@@ -175,7 +156,7 @@ export class ReviewService {
 
   /** A session outside the clinician's licensed states does not exist for them. */
   private async licensedSession(clinician: ClinicianRow, sessionId: string): Promise<SessionRow> {
-    const session = await this.sessions.find(this.database.db, sessionId);
+    const session = await this.repos.sessions.find(this.database.db, sessionId);
     return this.mustBeLicensed(clinician, session);
   }
 
@@ -184,7 +165,10 @@ export class ReviewService {
     clinician: ClinicianRow,
     sessionId: string,
   ): Promise<SessionRow> {
-    return this.mustBeLicensed(clinician, await this.sessions.findForUpdate(tx.db, tx.engine, sessionId));
+    return this.mustBeLicensed(
+      clinician,
+      await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId),
+    );
   }
 
   private mustBeLicensed(clinician: ClinicianRow, session: SessionRow | undefined): SessionRow {

@@ -19,7 +19,8 @@ import { QualifyPostgresDialect } from './pg-introspector.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export const ENGINES = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
 
 export interface Database {
   readonly db: Kysely<DB>;
@@ -31,6 +32,8 @@ export interface Database {
    * that must happen once however many instances start at the same moment.
    */
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** One round trip (`/readyz`): rejects when the database cannot answer. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,8 +67,13 @@ function openSqlite(path: string): Database {
     db,
     engine: 'sqlite',
     exclusive: sqliteExclusive(file),
+    ping: () => ping(db),
     close: () => db.destroy(),
   };
+}
+
+async function ping(db: Kysely<DB>): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }
 
 /**
@@ -181,7 +189,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       await client.end();
     }
   };
-  return { db, engine: 'postgres', exclusive, close: () => db.destroy() };
+  return { db, engine: 'postgres', exclusive, ping: () => ping(db), close: () => db.destroy() };
 }
 
 /**

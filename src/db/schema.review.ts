@@ -1,3 +1,6 @@
+import type { AuditAction, AuditActorType } from '../audit/audit.vocabulary.js';
+import type { ReviewDecision } from '../sessions/sessions.vocabulary.js';
+
 /**
  * Tables of the human side (SPEC §2.2–§2.6): clinicians, console sessions, survey responses,
  * reviews, LMNs and the audit log. Columns holding health information are AES-256-GCM envelopes
@@ -40,7 +43,7 @@ export interface SurveyResponseTable {
 export interface ReviewTable {
   session_id: string;
   clinician_id: string;
-  decision: 'approved' | 'rejected';
+  decision: ReviewDecision;
   /** Encrypted clinician note, or null when none was written. */
   note: string | null;
   created_at: number;
@@ -70,9 +73,9 @@ export interface AuditLogTable {
   /** 1, 2, 3, ... with no gaps: a deleted row breaks the chain. */
   seq: number;
   created_at: number;
-  actor_type: string;
+  actor_type: AuditActorType;
   actor_id: string | null;
-  action: string;
+  action: AuditAction;
   subject_id: string | null;
   /** Canonical JSON of non-health details (reason codes, ids). */
   details: string;

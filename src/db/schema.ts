@@ -1,4 +1,6 @@
 import type { Generated } from 'kysely';
+import type { RejectionReason, SessionStatus, TransitionActor } from '../sessions/sessions.vocabulary.js';
+import type { EventType } from '../webhooks/event-types.js';
 import type { ReviewTables } from './schema.review.js';
 import type { WebhookTables } from './schema.webhooks.js';
 
@@ -22,8 +24,6 @@ export interface ApiKeyTable {
   revoked_at: number | null;
 }
 
-export type SessionStatus = 'pending' | 'processing' | 'approved' | 'rejected';
-
 export interface QualificationSessionTable {
   id: string;
   sales_channel_id: string;
@@ -44,7 +44,7 @@ export interface QualificationSessionTable {
   eligible_amount: number | null;
   expires_at: number | null;
   lmn_reviewed_at: number | null;
-  rejection_reason: string | null;
+  rejection_reason: RejectionReason | null;
   /** US state of residence from the survey: needed in clear text to route the review queue. */
   shopper_state: string | null;
   submitted_at: number | null;
@@ -66,7 +66,7 @@ export interface SessionTransitionTable {
   session_id: string;
   from_status: SessionStatus;
   to_status: SessionStatus;
-  actor: string;
+  actor: TransitionActor;
   actor_id: string | null;
   created_at: number;
 }
@@ -74,7 +74,7 @@ export interface SessionTransitionTable {
 export interface EventTable {
   id: string;
   sales_channel_id: string;
-  type: string;
+  type: EventType;
   session_id: string | null;
   data: string;
   created_at: number;

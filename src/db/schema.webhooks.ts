@@ -1,7 +1,7 @@
+import type { EventType } from '../webhooks/event-types.js';
+import type { DeliveryStatus, WebhookMode } from '../webhooks/webhooks.vocabulary.js';
+
 /** SPEC §3 — row types of the webhook tables (migration 003). Times are epoch milliseconds. */
-export type WebhookMode = 'signed' | 'unsigned';
-export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** SPEC §3.1 — `events` is a JSON array of subscribed event types. */
 export interface WebhookEndpointTable {
@@ -35,7 +35,7 @@ export interface WebhookDeliveryTable {
   event_id: string;
   webhook_endpoint_id: string;
   sales_channel_id: string;
-  event_type: string;
+  event_type: EventType;
   session_id: string | null;
   status: DeliveryStatus;
   attempt_count: number;

@@ -2,22 +2,17 @@ import type { Tx } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { RETRY_WINDOW_MS } from '../webhooks/backoff.js';
-import { DeliveriesRepository, type DeliveryRow } from '../webhooks/deliveries.repository.js';
-import { EndpointsRepository } from '../webhooks/endpoints.repository.js';
-import { subscribes } from '../webhooks/event-types.js';
+import type { DeliveriesRepository, DeliveryRow } from '../webhooks/deliveries.repository.js';
+import type { EndpointsRepository } from '../webhooks/endpoints.repository.js';
+import { type EventSource, type EventType, eventData, subscribes } from '../webhooks/event-types.js';
+import type { EventsRepository } from './events.repository.js';
 
-/** SPEC §3.2 — the event types Qualify emits. */
-export type EventType =
-  | 'qualification_session.complete'
-  | 'qualification_session.processing'
-  | 'webhook_endpoint.test';
-
-export interface NewEvent {
+export interface NewEvent<T extends EventType> {
   salesChannelId: string;
-  type: EventType;
+  type: T;
   sessionId: string | null;
-  /** The webhook payload: merchant-visible fields only, never health information. */
-  data: Record<string, unknown>;
+  /** What the type's payload builder (`webhooks/event-types.ts`) makes the webhook `data` from. */
+  source: EventSource<T>;
   /** `webhook_endpoint.test` goes to this one endpoint only, subscribed or not. */
   webhookEndpointId?: string;
 }
@@ -37,39 +32,42 @@ export type EventListener = () => void;
  */
 export class EventsService {
   private readonly listeners: EventListener[] = [];
-  private readonly endpoints = new EndpointsRepository();
-  private readonly deliveries = new DeliveriesRepository();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly repos: {
+      events: EventsRepository;
+      endpoints: EndpointsRepository;
+      deliveries: DeliveriesRepository;
+    },
+  ) {}
 
   onCommitted(listener: EventListener): void {
     this.listeners.push(listener);
   }
 
-  async record(tx: Tx, event: NewEvent): Promise<string> {
+  async record<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<string> {
     return (await this.recordWithDeliveries(tx, event)).eventId;
   }
 
-  async recordWithDeliveries(tx: Tx, event: NewEvent): Promise<RecordedEvent> {
+  async recordWithDeliveries<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<RecordedEvent> {
     const id = newId('evt');
     const now = this.clock.now();
-    await tx.db
-      .insertInto('events')
-      .values({
-        id,
-        sales_channel_id: event.salesChannelId,
-        type: event.type,
-        session_id: event.sessionId,
-        data: JSON.stringify(event.data),
-        created_at: now,
-      })
-      .execute();
+    await this.repos.events.insert(tx.db, {
+      id,
+      sales_channel_id: event.salesChannelId,
+      type: event.type,
+      session_id: event.sessionId,
+      data: JSON.stringify(eventData(event.type, event.source)),
+      created_at: now,
+    });
 
     // SPEC §3.2 — fan-out to this channel's endpoints only, never another channel's.
-    const targets = (await this.endpoints.enabledInChannel(tx.db, event.salesChannelId)).filter((endpoint) =>
-      event.webhookEndpointId !== undefined
-        ? endpoint.id === event.webhookEndpointId
-        : subscribes(endpoint.events, event.type),
+    const targets = (await this.repos.endpoints.enabledInChannel(tx.db, event.salesChannelId)).filter(
+      (endpoint) =>
+        event.webhookEndpointId !== undefined
+          ? endpoint.id === event.webhookEndpointId
+          : subscribes(endpoint.events, event.type),
     );
     const rows: DeliveryRow[] = targets.map((endpoint) => ({
       id: newId('wd'),
@@ -91,7 +89,7 @@ export class EventsService {
       updated_at: now,
       completed_at: null,
     }));
-    await this.deliveries.insertMany(tx.db, rows);
+    await this.repos.deliveries.insertMany(tx.db, rows);
 
     tx.afterCommit(() => {
       for (const listener of this.listeners) listener();

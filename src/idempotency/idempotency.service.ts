@@ -3,11 +3,24 @@ import { isLockTimeout, setLockTimeout } from '../db/dialect.js';
 import { type Tx, transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
+import type { IdempotencyKeysRepository } from './idempotency.repository.js';
 
-export interface StoredResponse {
+/** What an idempotent operation decided: a value, or an error recorded against its key (SPEC §1.7 rule 4). */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export interface RenderedResponse {
   statusCode: number;
   /** The exact bytes sent the first time; a replay sends them again. */
   body: string;
+}
+
+/**
+ * Turns an outcome into the bytes stored with the key and sent. Supplied by the HTTP layer (it
+ * knows the wire shape and the request id); services only decide the outcome.
+ */
+export type RenderResponse<T> = (outcome: Outcome<T>) => RenderedResponse;
+
+export interface StoredResponse extends RenderedResponse {
   replayed: boolean;
 }
 
@@ -26,37 +39,27 @@ export class IdempotencyService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly keys: IdempotencyKeysRepository,
   ) {}
 
-  async run(
-    scope: string,
-    key: string,
-    fingerprint: string,
-    work: (tx: Tx) => Promise<{ statusCode: number; body: string }>,
+  async run<T>(
+    request: { scope: string; key: string; fingerprint: string },
+    render: RenderResponse<T>,
+    work: (tx: Tx) => Promise<Outcome<T>>,
   ): Promise<StoredResponse> {
+    const { scope, key, fingerprint } = request;
     try {
       return await transact(this.database, async (tx) => {
         await setLockTimeout(tx, KEY_WAIT_MS);
-        const claimed = await tx.db
-          .insertInto('idempotency_keys')
-          .values({
-            scope,
-            key,
-            fingerprint,
-            status_code: 0,
-            response_body: '',
-            created_at: this.clock.now(),
-          })
-          .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-          .executeTakeFirst();
-
-        if (Number(claimed.numInsertedOrUpdatedRows ?? 0n) === 0) {
-          const existing = await tx.db
-            .selectFrom('idempotency_keys')
-            .select(['fingerprint', 'status_code', 'response_body'])
-            .where('scope', '=', scope)
-            .where('key', '=', key)
-            .executeTakeFirstOrThrow();
+        const claimed = await this.keys.claim(tx.db, {
+          scope,
+          key,
+          fingerprint,
+          created_at: this.clock.now(),
+        });
+        if (!claimed) {
+          const existing = await this.keys.find(tx.db, scope, key);
+          if (!existing) throw new Error(`idempotency key ${scope}/${key} vanished while claimed`);
           if (existing.fingerprint !== fingerprint) {
             throw new ApiError(
               'ValidationError',
@@ -65,14 +68,8 @@ export class IdempotencyService {
           }
           return { statusCode: existing.status_code, body: existing.response_body, replayed: true };
         }
-
-        const response = await work(tx);
-        await tx.db
-          .updateTable('idempotency_keys')
-          .set({ status_code: response.statusCode, response_body: response.body })
-          .where('scope', '=', scope)
-          .where('key', '=', key)
-          .execute();
+        const response = render(await work(tx));
+        await this.keys.storeResponse(tx.db, scope, key, response.statusCode, response.body);
         return { ...response, replayed: false };
       });
     } catch (error) {
@@ -88,10 +85,6 @@ export class IdempotencyService {
 
   /** `qualify prune` — removes records older than `olderThanMs` (kept at least 30 days). */
   async prune(olderThanMs: number): Promise<number> {
-    const result = await this.database.db
-      .deleteFrom('idempotency_keys')
-      .where('created_at', '<', this.clock.now() - olderThanMs)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.keys.deleteCreatedBefore(this.database.db, this.clock.now() - olderThanMs);
   }
 }

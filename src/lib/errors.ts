@@ -1,18 +1,20 @@
 /** SPEC §1.2 — the closed set of error codes, and the one map from code to HTTP status. */
-export type ErrorCode =
-  | 'ValidationError'
-  | 'Unauthorized'
-  | 'Forbidden'
-  | 'NotFound'
-  | 'MethodNotAllowed'
-  | 'user_id_already_set'
-  | 'InvalidStatusTransition'
-  | 'IdempotencyKeyInUse'
-  | 'PayloadTooLarge'
-  | 'UnsupportedMediaType'
-  | 'RateLimited'
-  | 'InternalServerError'
-  | 'NotImplemented';
+export const ERROR_CODES = [
+  'ValidationError',
+  'Unauthorized',
+  'Forbidden',
+  'NotFound',
+  'MethodNotAllowed',
+  'user_id_already_set',
+  'InvalidStatusTransition',
+  'IdempotencyKeyInUse',
+  'PayloadTooLarge',
+  'UnsupportedMediaType',
+  'RateLimited',
+  'InternalServerError',
+  'NotImplemented',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export function statusForCode(code: ErrorCode): number {
   switch (code) {
@@ -46,22 +48,6 @@ export function statusForCode(code: ErrorCode): number {
     }
   }
 }
-
-export const ERROR_CODES: readonly ErrorCode[] = [
-  'ValidationError',
-  'Unauthorized',
-  'Forbidden',
-  'NotFound',
-  'MethodNotAllowed',
-  'user_id_already_set',
-  'InvalidStatusTransition',
-  'IdempotencyKeyInUse',
-  'PayloadTooLarge',
-  'UnsupportedMediaType',
-  'RateLimited',
-  'InternalServerError',
-  'NotImplemented',
-];
 
 /** The one error class services and routes throw; the error handler turns it into the flat wire shape. */
 export class ApiError extends Error {

@@ -7,7 +7,7 @@ import type { PhiCipher } from '../phi/phi.cipher.js';
 import type { SessionRow } from '../sessions/sessions.repository.js';
 import type { OrderItem } from '../sessions/sessions.schemas.js';
 import { newVerificationCode, normalizeVerificationCode } from './lmn.code.js';
-import { LmnRepository, type LmnRow } from './lmn.repository.js';
+import type { LmnRepository, LmnRow } from './lmn.repository.js';
 
 /** The letter's clinical part: encrypted at rest (SPEC §2.6). */
 export interface LmnClinical {
@@ -45,11 +45,10 @@ export interface IssueInput {
 const clinicalContext = (id: string) => `lmns.clinical:${id}`;
 
 export class LmnService {
-  private readonly repo = new LmnRepository();
-
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repo: LmnRepository,
     private readonly cipher: PhiCipher,
   ) {}
 

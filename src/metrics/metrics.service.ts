@@ -1,12 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
-import { MetricsRepository } from './metrics.repository.js';
+import type { SessionsRepository } from '../sessions/sessions.repository.js';
+import type { DeliveriesRepository } from '../webhooks/deliveries.repository.js';
+import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../webhooks/webhooks.vocabulary.js';
 
-/** Outcome of one webhook delivery attempt (SPEC §3.4). */
-export type DeliveryOutcome = 'success' | 'failure' | 'failed' | 'disabled';
-
-type RequestLabel = 'method' | 'route' | 'status';
+const REQUEST_LABELS = ['method', 'route', 'status'] as const;
+type RequestLabel = (typeof REQUEST_LABELS)[number];
 
 /** Seconds; covers a loopback cache hit (sub-ms) up to a request that hits the 10 s key wait. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -18,7 +18,6 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  */
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly repo = new MetricsRepository();
   private readonly requests: Counter<RequestLabel>;
   private readonly latency: Histogram<RequestLabel>;
   private readonly deliveries: Counter<'outcome'>;
@@ -31,18 +30,19 @@ export class MetricsService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: { sessions: SessionsRepository; deliveries: DeliveriesRepository },
   ) {
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'qualify_http_requests_total',
       help: 'HTTP requests answered, by method, route pattern and status code',
-      labelNames: ['method', 'route', 'status'],
+      labelNames: REQUEST_LABELS,
       registers,
     });
     this.latency = new Histogram({
       name: 'qualify_http_request_duration_seconds',
       help: 'Time from receiving a request to sending its response, by method, route pattern and status',
-      labelNames: ['method', 'route', 'status'],
+      labelNames: REQUEST_LABELS,
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -52,8 +52,7 @@ export class MetricsService {
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['success', 'failure', 'failed', 'disabled'] as const)
-      this.deliveries.labels(outcome).inc(0);
+    for (const outcome of DELIVERY_OUTCOMES) this.deliveries.labels(outcome).inc(0);
     this.registerQueueGauges(registers);
     new Gauge({
       name: 'qualify_process_resident_memory_bytes',
@@ -95,13 +94,14 @@ export class MetricsService {
   }
 
   private registerQueueGauges(registers: Registry[]): void {
-    const { database, clock, repo } = this;
+    const { database, clock } = this;
+    const { sessions, deliveries } = this.repos;
     new Gauge({
       name: 'qualify_review_queue_depth',
       help: 'Sessions waiting for a clinician (status processing)',
       registers,
       async collect() {
-        this.set((await repo.reviewQueue(database.db)).depth);
+        this.set((await sessions.reviewQueueState(database.db)).depth);
       },
     });
     new Gauge({
@@ -109,7 +109,7 @@ export class MetricsService {
       help: 'Age of the oldest session waiting for a clinician; 0 when the queue is empty',
       registers,
       async collect() {
-        const { oldest } = await repo.reviewQueue(database.db);
+        const { oldest } = await sessions.reviewQueueState(database.db);
         this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
       },
     });
@@ -118,7 +118,7 @@ export class MetricsService {
       help: 'Webhook deliveries waiting for their next attempt',
       registers,
       async collect() {
-        this.set((await repo.webhookQueue(database.db)).depth);
+        this.set((await deliveries.queueState(database.db)).depth);
       },
     });
     new Gauge({
@@ -126,7 +126,7 @@ export class MetricsService {
       help: 'Age of the oldest webhook delivery still waiting; 0 when none waits',
       registers,
       async collect() {
-        const { oldest } = await repo.webhookQueue(database.db);
+        const { oldest } = await deliveries.queueState(database.db);
         this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
       },
     });

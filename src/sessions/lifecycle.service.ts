@@ -1,16 +1,15 @@
-import type { SessionStatus } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
 import type { EventsService } from '../events/events.service.js';
-import { type Clock, DAY_MS, iso } from '../lib/clock.js';
+import { type Clock, DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { parseOrderItems } from './sessions.presenter.js';
-import { type SessionPatch, type SessionRow, SessionsRepository, searchText } from './sessions.repository.js';
-import type { RejectionReason } from './sessions.schemas.js';
+import type { SessionRow, SessionsRepository, TransitionPatch } from './sessions.repository.js';
+import type { RejectionReason, SessionStatus, TransitionActor } from './sessions.vocabulary.js';
 
 /** Who caused a transition; recorded with it (SPEC §2.4: automatic rejections are actor `rules`). */
 export interface Actor {
-  type: 'shopper' | 'clinician' | 'rules' | 'test_helper';
+  type: TransitionActor;
   id?: string | null;
 }
 
@@ -42,30 +41,27 @@ export const MAX_VALIDITY_DAYS = 365;
  *                                  └─reject───► rejected
  */
 export class LifecycleService {
-  private readonly repo = new SessionsRepository();
-
   constructor(
     private readonly clock: Clock,
+    private readonly repo: SessionsRepository,
     private readonly events: EventsService,
   ) {}
 
   async submit(tx: Tx, session: SessionRow, input: SubmitInput, actor: Actor): Promise<SessionRow> {
     const now = this.clock.now();
-    const email = input.email ?? session.email;
-    const patch: SessionPatch & { status: SessionStatus } = {
+    const patch: TransitionPatch = {
       status: 'processing',
       submitted_at: now,
       updated_at: now,
-      email,
+      email: input.email ?? session.email,
       shopper_state: input.state ?? session.shopper_state,
-      search_text: searchText({ ...session, email }),
     };
     const updated = await this.move(tx, session, 'pending', patch, actor);
     await this.events.record(tx, {
       salesChannelId: updated.sales_channel_id,
       type: 'qualification_session.processing',
       sessionId: updated.id,
-      data: completionData(updated),
+      source: updated,
     });
     return updated;
   }
@@ -133,10 +129,10 @@ export class LifecycleService {
     tx: Tx,
     session: SessionRow,
     from: SessionStatus,
-    patch: SessionPatch & { status: SessionStatus },
+    patch: TransitionPatch,
     actor: Actor,
   ): Promise<SessionRow> {
-    const updated = await this.repo.transition(tx.db, session.id, from, patch);
+    const updated = await this.repo.transition(tx.db, session, from, patch);
     if (!updated) {
       const current = (await this.repo.find(tx.db, session.id))?.status ?? session.status;
       throw new ApiError(
@@ -162,20 +158,7 @@ export class LifecycleService {
       salesChannelId: session.sales_channel_id,
       type: 'qualification_session.complete',
       sessionId: session.id,
-      data: completionData(session),
+      source: session,
     });
   }
-}
-
-/** SPEC §3.2 — the webhook payload: exactly these fields, no health information. */
-export function completionData(session: SessionRow) {
-  return {
-    qualification_session_id: session.id,
-    status: session.status,
-    email: session.email,
-    expires_at: iso(session.expires_at),
-    user_id: session.user_id,
-    source: session.source,
-    rejection_reason: session.rejection_reason,
-  };
 }

@@ -1,7 +1,7 @@
 import { iso } from '../lib/clock.js';
 import { sessionLinkToken } from '../lib/tokens.js';
 import type { SessionRow } from './sessions.repository.js';
-import type { OrderItem, QualificationSession, RejectionReason } from './sessions.schemas.js';
+import type { OrderItem, QualificationSession } from './sessions.schemas.js';
 
 export interface PresenterContext {
   publicUrl: string;
@@ -42,7 +42,7 @@ export function presentSession(ctx: PresenterContext, row: SessionRow): Qualific
     failure_url: row.failure_url,
     order_items: parseOrderItems(row.order_items),
     redirect_url: shopperLink(ctx, row.id),
-    rejection_reason: row.rejection_reason as RejectionReason | null,
+    rejection_reason: row.rejection_reason,
     livemode: row.livemode === 1,
     updated_at: iso(row.updated_at),
   };

@@ -1,13 +1,28 @@
 import type { Engine } from '../db/database.js';
-import { containsPattern, likeEscaped, lockRows } from '../db/dialect.js';
+import { containsPattern, insertRows, likeEscaped, lockRows } from '../db/dialect.js';
 import { precompiled } from '../db/precompiled.js';
-import type { QualificationSessionTable, SessionStatus, SessionTransitionTable } from '../db/schema.js';
+import type { QualificationSessionTable, SessionTransitionTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
+import type { SessionStatus } from './sessions.vocabulary.js';
 
 export type SessionRow = QualificationSessionTable;
-export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'sales_channel_id' | 'created_at' | 'livemode'>>;
-/** A status changes only through `transition`, which keeps the session counts in step. */
-export type FieldPatch = Omit<SessionPatch, 'status'>;
+
+/**
+ * Derived columns belong to this repository (issue 9 item 1): a writer cannot pass them, so a
+ * writer cannot forget them either. `search_text` is recomputed here on every write.
+ */
+type Derived = { search_text?: never };
+
+/** A session as its writer builds it, without the derived columns. */
+export type NewSessionRow = Omit<SessionRow, 'search_text'> & Derived;
+
+/** The fields a writer may change. A status changes only through `transition`, which keeps the counts. */
+export type SessionPatch = Partial<
+  Omit<SessionRow, 'id' | 'sales_channel_id' | 'created_at' | 'livemode' | 'status' | 'search_text'>
+> &
+  Derived;
+
+export type TransitionPatch = SessionPatch & { status: SessionStatus };
 
 /** Shards of the session counts (migration 004); fixed per session so its rows never interleave. */
 const COUNT_SHARDS = 8;
@@ -41,6 +56,9 @@ export const SESSION_COLUMNS = [
   'search_text',
 ] as const satisfies readonly (keyof SessionRow)[];
 
+/** SPEC §2.3 — the review queue shows at most this many sessions. */
+export const QUEUE_LIMIT = 200;
+
 export interface SessionFilter {
   channelId: string;
   statuses?: SessionStatus[];
@@ -50,19 +68,53 @@ export interface SessionFilter {
   search?: string;
 }
 
-export function searchText(
-  row: Pick<SessionRow, 'id' | 'email' | 'customer_name' | 'user_id' | 'source'>,
-): string {
+export interface QueueState {
+  depth: number;
+  /** Epoch ms of the oldest waiting item, or null when the queue is empty. */
+  oldest: number | null;
+}
+
+/** Lower-cased email, customer_name, user_id, source and id: what the list `search` filter reads. */
+function searchText(row: Pick<SessionRow, 'id' | 'email' | 'customer_name' | 'user_id' | 'source'>): string {
   return [row.id, row.email, row.customer_name, row.user_id, row.source]
     .filter((v) => v !== null)
     .join('\n')
     .toLowerCase();
 }
 
+function withDerived(row: Omit<SessionRow, 'search_text'>): SessionRow {
+  return { ...row, search_text: searchText(row) };
+}
+
+/**
+ * SQL of `qualification_sessions` and of the tables derived from it: `session_transitions` (the
+ * history) and `session_counts` (the list totals, migration 004).
+ */
 export class SessionsRepository {
-  async insert(db: Executor, row: SessionRow): Promise<void> {
+  async insert(db: Executor, session: NewSessionRow): Promise<SessionRow> {
+    const row = withDerived(session);
     await db.insertInto('qualification_sessions').values(row).execute();
     await this.addToCount(db, row.sales_channel_id, row.status, countShard(row.id), 1);
+    return row;
+  }
+
+  /**
+   * The typed bulk path (the benchmark's seeding): the rows with their derived columns in bulk
+   * (`insertRows`), then the counts added once per (channel, status, shard). Run it inside a
+   * transaction: the rows and their counts go in together.
+   */
+  async insertMany(db: Executor, engine: Engine, sessions: readonly NewSessionRow[]): Promise<void> {
+    await insertRows(db, engine, 'qualification_sessions', sessions.map(withDerived));
+    const deltas = new Map<string, { channelId: string; status: SessionStatus; shard: number; n: number }>();
+    for (const session of sessions) {
+      const shard = countShard(session.id);
+      const key = `${session.sales_channel_id}\n${session.status}\n${shard}`;
+      const delta = deltas.get(key);
+      if (delta) delta.n += 1;
+      else deltas.set(key, { channelId: session.sales_channel_id, status: session.status, shard, n: 1 });
+    }
+    for (const { channelId, status, shard, n } of deltas.values())
+      await this.addToCount(db, channelId, status, shard, n);
   }
 
   async find(db: Executor, id: string): Promise<SessionRow | undefined> {
@@ -90,30 +142,42 @@ export class SessionsRepository {
     ).executeTakeFirst();
   }
 
-  async update(db: Executor, id: string, patch: FieldPatch): Promise<void> {
-    await db.updateTable('qualification_sessions').set(patch).where('id', '=', id).execute();
+  /**
+   * Applies `patch` to `current` — the row as read under the caller's lock (`findForUpdate` in the
+   * same transaction) — and returns the row as now stored, derived columns included.
+   */
+  async update(db: Executor, current: SessionRow, patch: SessionPatch): Promise<SessionRow> {
+    const row = withDerived({ ...current, ...patch });
+    await db
+      .updateTable('qualification_sessions')
+      .set({ ...patch, search_text: row.search_text })
+      .where('id', '=', current.id)
+      .execute();
+    return row;
   }
 
   /**
-   * Compare-and-set on status: the update applies only if the row is still in `from`.
-   * Returns the updated row, or undefined when another transition got there first.
+   * Compare-and-set on status: the update applies only if the row is still in `from`. Returns the
+   * updated row, or undefined when another transition got there first. `current` is the row as
+   * read under the caller's lock; the counts move with the status.
    */
   async transition(
     db: Executor,
-    id: string,
+    current: SessionRow,
     from: SessionStatus,
-    patch: SessionPatch & { status: SessionStatus },
+    patch: TransitionPatch,
   ): Promise<SessionRow | undefined> {
+    const { search_text } = withDerived({ ...current, ...patch });
     const updated = await db
       .updateTable('qualification_sessions')
-      .set(patch)
-      .where('id', '=', id)
+      .set({ ...patch, search_text })
+      .where('id', '=', current.id)
       .where('status', '=', from)
       .returning(SESSION_COLUMNS)
       .executeTakeFirst();
     if (updated && from !== patch.status) {
       // Status-machine order (from before to) is also the lock order: no deadlock on PostgreSQL.
-      const shard = countShard(id);
+      const shard = countShard(current.id);
       await this.addToCount(db, updated.sales_channel_id, from, shard, -1);
       await this.addToCount(db, updated.sales_channel_id, patch.status, shard, 1);
     }
@@ -181,6 +245,30 @@ export class SessionsRepository {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /** SPEC §2.3 — `processing` sessions in the given states, oldest submission first. */
+  async reviewQueue(db: Executor, states: string[]): Promise<SessionRow[]> {
+    if (states.length === 0) return [];
+    return db
+      .selectFrom('qualification_sessions')
+      .select(SESSION_COLUMNS)
+      .where('status', '=', 'processing')
+      .where('shopper_state', 'in', states)
+      .orderBy('submitted_at', 'asc')
+      .orderBy('id', 'asc')
+      .limit(QUEUE_LIMIT)
+      .execute();
+  }
+
+  /** SPEC §4.4 — every session waiting for review, for the metrics (index `sessions_review_queue`). */
+  async reviewQueueState(db: Executor): Promise<QueueState> {
+    const row = await db
+      .selectFrom('qualification_sessions')
+      .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('submitted_at').as('oldest')])
+      .where('status', '=', 'processing')
+      .executeTakeFirstOrThrow();
+    return { depth: Number(row.depth), oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 
   private filtered(db: Executor, filter: SessionFilter) {

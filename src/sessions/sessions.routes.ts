@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { requireChannel } from '../http/auth.js';
 import { authErrors, bodyErrors, errorRef, notFound } from '../http/common-schemas.js';
-import { sendStored } from '../http/replies.js';
+import { renderJson, sendStored } from '../http/replies.js';
 import type { Services } from '../services.js';
 import {
   CreateSessionBody,
@@ -37,7 +37,7 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
       url,
       { schema: { ...createSchema, ...(url.includes('create_') ? { summary: 'Create (alias)' } : {}) } },
       async (request, reply) => {
-        const stored = await sessions.create(requireChannel(request), request.body);
+        const stored = await sessions.create(requireChannel(request), request.body, renderJson(request.id));
         return sendStored(reply, stored);
       },
     );
@@ -98,7 +98,7 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
         requireChannel(request),
         request.params.qualification_session_id,
         request.body,
-        { requestId: request.id },
+        renderJson(request.id),
       );
       return sendStored(reply, stored);
     },

@@ -1,20 +1,11 @@
 import { type Static, Type } from 'typebox';
+import { REJECTION_REASONS, SESSION_STATUSES } from './sessions.vocabulary.js';
 
 /**
  * One schema, four jobs: request validation, TypeScript types, response serialization
  * (undeclared fields are dropped on the way out) and the OpenAPI document.
  * `x-error` is the message a failed `pattern` or `format` gives, after the field name.
  */
-export const SESSION_STATUSES = ['pending', 'processing', 'approved', 'rejected'] as const;
-export const REJECTION_REASONS = [
-  'no_qualifying_condition',
-  'insufficient_information',
-  'items_not_covered',
-  'state_not_serviceable',
-  'age_ineligible',
-  'clinician_declined',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -135,6 +126,7 @@ export const UpdateSessionResponse = Type.Object(
   { qualification_session_id: Type.String(), status: StatusEnum },
   { additionalProperties: false },
 );
+export type UpdateSessionResponse = Static<typeof UpdateSessionResponse>;
 
 export const ListSessionsQuery = Type.Object(
   {

@@ -1,21 +1,18 @@
 import type { ChannelRow } from '../channels/channels.repository.js';
 import type { Database } from '../db/database.js';
-import type { SessionStatus } from '../db/schema.js';
 import { type Tx, transact } from '../db/transaction.js';
-import type { IdempotencyService, StoredResponse } from '../idempotency/idempotency.service.js';
+import type {
+  IdempotencyService,
+  RenderResponse,
+  StoredResponse,
+} from '../idempotency/idempotency.service.js';
 import { requestFingerprint } from '../lib/canonical-json.js';
 import { type Clock, DAY_MS } from '../lib/clock.js';
-import { ApiError, errorBody } from '../lib/errors.js';
+import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import type { LifecycleService } from './lifecycle.service.js';
+import type { Actor, LifecycleService } from './lifecycle.service.js';
 import { type PresenterContext, presentSession } from './sessions.presenter.js';
-import {
-  type SessionFilter,
-  type SessionPatch,
-  type SessionRow,
-  SessionsRepository,
-  searchText,
-} from './sessions.repository.js';
+import type { SessionFilter, SessionPatch, SessionRow, SessionsRepository } from './sessions.repository.js';
 import type {
   CreateSessionBody,
   ListSessionsQuery,
@@ -24,11 +21,11 @@ import type {
   TestRejectBody,
   TestSubmitBody,
   UpdateSessionBody,
+  UpdateSessionResponse,
 } from './sessions.schemas.js';
+import type { SessionStatus } from './sessions.vocabulary.js';
 
-export interface RequestContext {
-  requestId: string;
-}
+const TEST_HELPER: Actor = { type: 'test_helper' };
 
 export interface SessionList {
   qualification_sessions: QualificationSession[];
@@ -36,23 +33,30 @@ export interface SessionList {
 }
 
 export class SessionsService {
-  private readonly repo = new SessionsRepository();
-
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repo: SessionsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: LifecycleService,
     private readonly presenter: PresenterContext,
   ) {}
 
   /** SPEC §1.4 — idempotent per channel. */
-  async create(channel: ChannelRow, body: CreateSessionBody): Promise<StoredResponse> {
+  async create(
+    channel: ChannelRow,
+    body: CreateSessionBody,
+    render: RenderResponse<QualificationSession>,
+  ): Promise<StoredResponse> {
     if (body.email !== undefined && body.customer_email !== undefined && body.email !== body.customer_email) {
       throw new ApiError('ValidationError', 'email and customer_email must not differ');
     }
-    const scope = `create:${channel.id}`;
-    return this.idempotency.run(scope, body.idempotency_key, requestFingerprint(body), async (tx) => {
+    const key = {
+      scope: `create:${channel.id}`,
+      key: body.idempotency_key,
+      fingerprint: requestFingerprint(body),
+    };
+    return this.idempotency.run(key, render, async (tx) => {
       const now = this.clock.now();
       const items = (body.order_items ?? []).map((item) => ({
         sku: item.sku,
@@ -60,21 +64,17 @@ export class SessionsService {
         price: item.price ?? null,
         quantity: item.quantity ?? 1,
       }));
-      const id = newId('qs');
-      const base = {
-        id,
-        email: body.email ?? body.customer_email ?? null,
-        customer_name: body.customer_name ?? null,
-        user_id: body.user_id ?? null,
-        source: body.source ?? null,
-      };
-      const row: SessionRow = {
-        ...base,
+      const row = await this.repo.insert(tx.db, {
+        id: newId('qs'),
         sales_channel_id: channel.id,
         livemode: channel.livemode,
         status: 'pending',
         created_at: now,
         updated_at: now,
+        email: body.email ?? body.customer_email ?? null,
+        customer_name: body.customer_name ?? null,
+        user_id: body.user_id ?? null,
+        source: body.source ?? null,
         skus_param: items.length > 0 ? items.map((i) => i.sku).join(',') : null,
         metadata: body.metadata ?? null,
         success_url: body.success_url ?? null,
@@ -86,10 +86,8 @@ export class SessionsService {
         rejection_reason: null,
         shopper_state: null,
         submitted_at: null,
-        search_text: searchText(base),
-      };
-      await this.repo.insert(tx.db, row);
-      return { statusCode: 200, body: JSON.stringify(presentSession(this.presenter, row)) };
+      });
+      return { ok: true, value: presentSession(this.presenter, row) };
     });
   }
 
@@ -135,24 +133,21 @@ export class SessionsService {
     channel: ChannelRow,
     id: string,
     body: UpdateSessionBody,
-    ctx: RequestContext,
+    render: RenderResponse<UpdateSessionResponse>,
   ): Promise<StoredResponse> {
     await this.mustFind(channel, id);
-    const scope = `update:${id}`;
-    return this.idempotency.run(scope, body.idempotency_key, requestFingerprint(body), async (tx) => {
+    const key = { scope: `update:${id}`, key: body.idempotency_key, fingerprint: requestFingerprint(body) };
+    return this.idempotency.run(key, render, async (tx) => {
       const session = await this.lockedSession(tx, id);
 
       // Rule 4: user_id is set-when-null. A different value over a stored one is a 409 and
       // nothing else in the request applies; the same value is not an overwrite.
       if (body.user_id !== undefined && session.user_id !== null && body.user_id !== session.user_id) {
         return {
-          statusCode: 409,
-          body: JSON.stringify(
-            errorBody(
-              'user_id_already_set',
-              'user_id is already set on this qualification session and cannot be changed',
-              ctx.requestId,
-            ),
+          ok: false,
+          error: new ApiError(
+            'user_id_already_set',
+            'user_id is already set on this qualification session and cannot be changed',
           ),
         };
       }
@@ -167,57 +162,57 @@ export class SessionsService {
       if (body.failure_url !== undefined) patch.failure_url = body.failure_url;
       if (Object.keys(patch).length > 0) {
         patch.updated_at = this.clock.now();
-        patch.search_text = searchText({ ...session, ...patch });
-        await this.repo.update(tx.db, id, patch);
+        await this.repo.update(tx.db, session, patch);
       }
-      return {
-        statusCode: 200,
-        body: JSON.stringify({ qualification_session_id: session.id, status: session.status }),
-      };
+      return { ok: true, value: { qualification_session_id: session.id, status: session.status } };
     });
   }
 
   // SPEC §5 — test helpers drive the real transitions of the lifecycle service.
 
   async testSubmit(channel: ChannelRow, id: string, body: TestSubmitBody): Promise<QualificationSession> {
-    await this.mustFind(channel, id);
-    return transact(this.database, async (tx) => {
-      const session = await this.lockedSession(tx, id);
-      const submitted = await this.lifecycle.submit(tx, session, body, { type: 'test_helper' });
-      return presentSession(this.presenter, submitted);
-    });
+    return this.testTransition(channel, id, (tx, session) =>
+      this.lifecycle.submit(tx, session, body, TEST_HELPER),
+    );
   }
 
   async testApprove(channel: ChannelRow, id: string, body: TestApproveBody): Promise<QualificationSession> {
-    await this.mustFind(channel, id);
-    return transact(this.database, async (tx) => {
-      let session = await this.lockedSession(tx, id);
-      if (session.status === 'pending')
-        session = await this.lifecycle.submit(tx, session, {}, { type: 'test_helper' });
-      const approved = await this.lifecycle.approve(
+    return this.testTransition(channel, id, async (tx, session) =>
+      this.lifecycle.approve(
         tx,
-        session,
+        await this.submittedForTest(tx, session),
         { coveredSkus: body.sku, validityDays: body.validity_days },
-        { type: 'test_helper' },
-      );
-      return presentSession(this.presenter, approved);
-    });
+        TEST_HELPER,
+      ),
+    );
   }
 
   async testReject(channel: ChannelRow, id: string, body: TestRejectBody): Promise<QualificationSession> {
-    await this.mustFind(channel, id);
-    return transact(this.database, async (tx) => {
-      let session = await this.lockedSession(tx, id);
-      if (session.status === 'pending')
-        session = await this.lifecycle.submit(tx, session, {}, { type: 'test_helper' });
-      const rejected = await this.lifecycle.reject(
+    return this.testTransition(channel, id, async (tx, session) =>
+      this.lifecycle.reject(
         tx,
-        session,
+        await this.submittedForTest(tx, session),
         { reason: body.reason ?? 'clinician_declined' },
-        { type: 'test_helper' },
-      );
-      return presentSession(this.presenter, rejected);
-    });
+        TEST_HELPER,
+      ),
+    );
+  }
+
+  /** One test-helper transition on the locked session, in a transaction of its own. */
+  private async testTransition(
+    channel: ChannelRow,
+    id: string,
+    move: (tx: Tx, session: SessionRow) => Promise<SessionRow>,
+  ): Promise<QualificationSession> {
+    await this.mustFind(channel, id);
+    return transact(this.database, async (tx) =>
+      presentSession(this.presenter, await move(tx, await this.lockedSession(tx, id))),
+    );
+  }
+
+  /** The approve and reject helpers submit a pending session first (SPEC §5). */
+  private async submittedForTest(tx: Tx, session: SessionRow): Promise<SessionRow> {
+    return session.status === 'pending' ? this.lifecycle.submit(tx, session, {}, TEST_HELPER) : session;
   }
 
   private async lockedSession(tx: Tx, id: string): Promise<SessionRow> {

@@ -1,4 +1,4 @@
-import type { RejectionReason } from '../sessions/sessions.schemas.js';
+import type { RejectionReason } from '../sessions/sessions.vocabulary.js';
 import type { SurveyDefinition } from './definition.js';
 
 export interface SurveyAnswers {

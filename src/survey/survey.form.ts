@@ -1,42 +1,81 @@
+import { type Static, Type } from 'typebox';
+import { defineForm, type FieldErrors, type FormInput } from '../html/forms.js';
 import { type SurveyDefinition, US_STATES } from './definition.js';
-
-/** What the shopper typed, kept as typed so a form with errors re-renders with nothing lost. */
-export interface SurveyFormValues {
-  email: string;
-  date_of_birth: string;
-  state: string;
-  conditions: string[];
-  details: string;
-  consent_telehealth: boolean;
-  consent_privacy: boolean;
-}
-
-export type SurveyField = keyof SurveyFormValues;
-export type SurveyErrors = Partial<Record<SurveyField, string>>;
+import type { SurveySubmission } from './survey.service.js';
 
 export const DETAILS_MAX = 2000;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Something, an @, something, a dot, something: what a shopper can fix by reading the message. */
+const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
 
-export type FormBody = Record<string, string | string[] | undefined>;
-
-function one(value: string | string[] | undefined): string {
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+/**
+ * SPEC §2.2 — the survey form, validated in one place with its errors in plain words. Being under 18
+ * is not a form error: it is an automatic `age_ineligible` rejection by the pre-screen (SPEC §2.4).
+ * The conditions come from the survey definition, so the form is built once per definition.
+ */
+function surveySchema(definition: SurveyDefinition) {
+  return Type.Object({
+    /** The link token travels in a hidden field, never in the form's URL. */
+    t: Type.String({ default: '' }),
+    action: Type.String({ default: 'submit' }),
+    email: Type.String({
+      maxLength: 254,
+      pattern: EMAIL_PATTERN,
+      'x-missing': 'Enter your email address.',
+      'x-invalid': 'Enter an email address like name@example.com.',
+    }),
+    date_of_birth: Type.String({
+      'x-missing': 'Enter your date of birth.',
+      'x-invalid': 'Enter a real date of birth, for example 1980-04-23.',
+    }),
+    state: Type.Enum(Object.keys(US_STATES), {
+      'x-upper-case': true,
+      'x-invalid': 'Choose the state you live in.',
+    }),
+    condition: Type.Array(Type.Enum(definition.conditions.map((c) => c.id)), {
+      minItems: 1,
+      'x-missing': 'Choose the conditions that apply to you, or “None of these”.',
+      'x-invalid': 'Choose from the conditions listed.',
+    }),
+    details: Type.String({
+      default: '',
+      maxLength: DETAILS_MAX,
+      'x-as-typed': true,
+      'x-invalid': `Keep the details under ${DETAILS_MAX} characters.`,
+    }),
+    consent_telehealth: Type.String({
+      'x-missing': 'Give your consent to the telehealth review to continue.',
+    }),
+    consent_privacy: Type.String({ 'x-missing': 'Accept the privacy notice to continue.' }),
+  });
 }
 
-function many(value: string | string[] | undefined): string[] {
-  if (value === undefined) return [];
-  return [...new Set(Array.isArray(value) ? value : [value])];
+export type SurveyFormValues = Static<ReturnType<typeof surveySchema>>;
+export type SurveyFormInput = FormInput<SurveyFormValues>;
+export type SurveyErrors = FieldErrors<SurveyFormValues>;
+export type SurveyField = keyof SurveyErrors;
+
+export function surveyForm(definition: SurveyDefinition) {
+  const known = new Map(definition.conditions.map((c) => [c.id, c]));
+  return defineForm(surveySchema(definition), {
+    check(values, { now }: { now: number }): SurveyErrors {
+      const errors: SurveyErrors = {};
+      if (values.date_of_birth !== undefined && !isValidBirthDate(values.date_of_birth, now))
+        errors.date_of_birth = 'Enter a real date of birth, for example 1980-04-23.';
+      const chosen = values.condition ?? [];
+      if (chosen.length > 1 && chosen.some((id) => known.get(id)?.exclusive))
+        errors.condition = '“None of these” cannot be combined with another condition.';
+      return errors;
+    },
+  });
 }
 
-export function readSurveyForm(body: FormBody): SurveyFormValues {
+export type SurveyForm = ReturnType<typeof surveyForm>;
+
+export function submissionOf(values: SurveyFormValues): SurveySubmission {
   return {
-    email: one(body.email),
-    date_of_birth: one(body.date_of_birth),
-    state: one(body.state).toUpperCase(),
-    conditions: many(body.condition),
-    details: (Array.isArray(body.details) ? body.details[0] : body.details) ?? '',
-    consent_telehealth: one(body.consent_telehealth) !== '',
-    consent_privacy: one(body.consent_privacy) !== '',
+    email: values.email,
+    state: values.state,
+    answers: { date_of_birth: values.date_of_birth, conditions: values.condition, details: values.details },
   };
 }
 
@@ -46,41 +85,4 @@ export function isValidBirthDate(text: string, now: number): boolean {
   const ms = Date.parse(`${text}T00:00:00.000Z`);
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) return false;
   return ms <= now && Number(text.slice(0, 4)) >= 1900;
-}
-
-/**
- * SPEC §2.2 — form errors, in plain words. Being under 18 is not a form error: it is an
- * automatic `age_ineligible` rejection by the pre-screen (SPEC §2.4).
- */
-export function validateSurveyForm(
-  values: SurveyFormValues,
-  definition: SurveyDefinition,
-  now: number,
-): SurveyErrors {
-  const errors: SurveyErrors = {};
-  if (values.email === '') errors.email = 'Enter your email address.';
-  else if (values.email.length > 254 || !EMAIL.test(values.email))
-    errors.email = 'Enter an email address like name@example.com.';
-
-  if (values.date_of_birth === '') errors.date_of_birth = 'Enter your date of birth.';
-  else if (!isValidBirthDate(values.date_of_birth, now))
-    errors.date_of_birth = 'Enter a real date of birth, for example 1980-04-23.';
-
-  if (!(values.state in US_STATES)) errors.state = 'Choose the state you live in.';
-
-  const known = new Map(definition.conditions.map((c) => [c.id, c]));
-  if (values.conditions.length === 0) {
-    errors.conditions = 'Choose the conditions that apply to you, or “None of these”.';
-  } else if (values.conditions.some((id) => !known.has(id))) {
-    errors.conditions = 'Choose from the conditions listed.';
-  } else if (values.conditions.length > 1 && values.conditions.some((id) => known.get(id)?.exclusive)) {
-    errors.conditions = '“None of these” cannot be combined with another condition.';
-  }
-
-  if (values.details.length > DETAILS_MAX)
-    errors.details = `Keep the details under ${DETAILS_MAX} characters.`;
-  if (!values.consent_telehealth)
-    errors.consent_telehealth = 'Give your consent to the telehealth review to continue.';
-  if (!values.consent_privacy) errors.consent_privacy = 'Accept the privacy notice to continue.';
-  return errors;
 }

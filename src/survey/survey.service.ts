@@ -7,16 +7,10 @@ import { verifySessionLinkToken } from '../lib/tokens.js';
 import type { Letter, LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
 import type { LifecycleService } from '../sessions/lifecycle.service.js';
-import {
-  type SessionPatch,
-  type SessionRow,
-  SessionsRepository,
-  searchText,
-} from '../sessions/sessions.repository.js';
+import type { SessionPatch, SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
 import type { SurveyDefinition } from './definition.js';
 import { prescreen, type SurveyAnswers } from './prescreen.js';
-import { type SurveyErrors, type SurveyFormValues, validateSurveyForm } from './survey.form.js';
-import { SurveyRepository } from './survey.repository.js';
+import type { SurveyResponsesRepository } from './survey-responses.repository.js';
 
 /** What the shopper's link shows, by session status (SPEC §2.2). */
 export type ShopperPage =
@@ -25,8 +19,14 @@ export type ShopperPage =
   | { kind: 'approved'; letter: Letter | undefined }
   | { kind: 'rejected' };
 
+/** What a valid survey form submits: who and where (session fields) and the answers (encrypted). */
+export interface SurveySubmission {
+  email: string;
+  state: string;
+  answers: SurveyAnswers;
+}
+
 export type SubmitOutcome =
-  | { kind: 'invalid'; session: SessionRow; errors: SurveyErrors }
   | { kind: 'submitted'; redirect: string | null }
   | { kind: 'closed'; page: ShopperPage };
 
@@ -45,13 +45,24 @@ export function fillSessionUrl(url: string, sessionId: string): string {
     .replaceAll('%7B%7Bqualification_session_id%7D%7D', sessionId);
 }
 
-export class SurveyService {
-  private readonly sessions = new SessionsRepository();
-  private readonly responses = new SurveyRepository();
+/** The `?source=&user_id=&skus=` of the link that may fill this session: only fields still null. */
+function linkPatch(session: SessionRow, link: LinkFields): SessionPatch {
+  const patch: SessionPatch = {};
+  const fill = (field: 'source' | 'user_id' | 'skus_param', value: unknown, max: number) => {
+    if (typeof value === 'string' && value !== '' && value.length <= max && session[field] === null)
+      patch[field] = value;
+  };
+  fill('source', link.source, 255);
+  fill('user_id', link.user_id, 255);
+  fill('skus_param', link.skus, 2048);
+  return patch;
+}
 
+export class SurveyService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: { sessions: SessionsRepository; responses: SurveyResponsesRepository },
     private readonly secret: Buffer,
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
@@ -62,62 +73,60 @@ export class SurveyService {
 
   /** SPEC §2.2 — opens the link; `?source=&user_id=&skus=` fill those fields while they are null. */
   async open(sessionId: string, token: unknown, link: LinkFields = {}): Promise<ShopperPage> {
-    let session = await this.authorised(sessionId, token);
-    const patch: SessionPatch = {};
-    const fill = (field: 'source' | 'user_id' | 'skus_param', value: unknown, max: number) => {
-      if (typeof value === 'string' && value !== '' && value.length <= max && session[field] === null)
-        patch[field] = value;
-    };
-    fill('source', link.source, 255);
-    fill('user_id', link.user_id, 255);
-    fill('skus_param', link.skus, 2048);
-    if (Object.keys(patch).length > 0) {
-      patch.updated_at = this.clock.now();
-      patch.search_text = searchText({ ...session, ...patch });
-      await this.sessions.update(this.database.db, session.id, patch);
-      session = { ...session, ...patch };
-    }
-    return this.pageFor(session);
+    const session = await this.authorised(sessionId, token);
+    if (Object.keys(linkPatch(session, link)).length === 0) return this.pageFor(session);
+    // Filled under the row lock, from the row as it is now: a merchant update racing the link
+    // keeps its own fields (and the search text both of them feed).
+    const filled = await transact(this.database, async (tx) => {
+      const locked = await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId);
+      if (!locked) throw new ApiError('NotFound', 'This link is not valid.');
+      const patch = linkPatch(locked, link);
+      if (Object.keys(patch).length === 0) return locked;
+      return this.repos.sessions.update(tx.db, locked, { ...patch, updated_at: this.clock.now() });
+    });
+    return this.pageFor(filled);
+  }
+
+  /** What the link shows now, without filling anything from it (the form post starts here). */
+  async page(sessionId: string, token: unknown): Promise<ShopperPage> {
+    return this.pageFor(await this.authorised(sessionId, token));
   }
 
   /**
-   * SPEC §2.2/§2.4 — one transaction: lock the session, move it to `processing`, store the
-   * encrypted answers, run the pre-screen and, when it fails, reject as actor `rules` with an audit row.
+   * SPEC §2.2/§2.4 — a valid form (`survey.form.ts` validated it), in one transaction: lock the
+   * session, move it to `processing`, store the encrypted answers, run the pre-screen and, when it
+   * fails, reject as actor `rules` with an audit row.
    */
-  async submit(sessionId: string, token: unknown, values: SurveyFormValues): Promise<SubmitOutcome> {
-    const current = await this.authorised(sessionId, token);
-    if (current.status !== 'pending') return { kind: 'closed', page: await this.pageFor(current) };
-    const errors = validateSurveyForm(values, this.definition, this.clock.now());
-    if (Object.keys(errors).length > 0) return { kind: 'invalid', session: current, errors };
-
-    const answers: SurveyAnswers = {
-      date_of_birth: values.date_of_birth,
-      conditions: values.conditions,
-      details: values.details,
-    };
-    return transact(this.database, async (tx) => {
-      const session = await this.sessions.findForUpdate(tx.db, tx.engine, sessionId);
-      if (!session) throw new ApiError('NotFound', 'This link is not valid.');
-      // A second tab or a double click: the first submission won, show where things stand.
-      if (session.status !== 'pending') return { kind: 'closed', page: await this.pageFor(session) };
-      const now = this.clock.now();
-      const submitted = await this.lifecycle.submit(
-        tx,
-        session,
-        { email: values.email, state: values.state },
-        { type: 'shopper' },
-      );
-      await this.responses.insert(tx.db, {
-        session_id: session.id,
-        answers: this.cipher.encryptJson(answers, answersContext(session.id)),
-        telehealth_consent_at: now,
-        privacy_consent_at: now,
-        created_at: now,
-      });
-      await this.applyPrescreen(tx, submitted, answers);
-      const redirect = submitted.success_url ? fillSessionUrl(submitted.success_url, session.id) : null;
-      return { kind: 'submitted', redirect };
-    });
+  async submit(sessionId: string, token: unknown, submission: SurveySubmission): Promise<SubmitOutcome> {
+    this.verifyToken(sessionId, token);
+    const { answers } = submission;
+    const outcome = await transact(
+      this.database,
+      async (tx): Promise<{ closed: SessionRow } | { redirect: string | null }> => {
+        const session = await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId);
+        if (!session) throw new ApiError('NotFound', 'This link is not valid.');
+        // A second tab or a double click: the first submission won, show where things stand.
+        if (session.status !== 'pending') return { closed: session };
+        const now = this.clock.now();
+        const submitted = await this.lifecycle.submit(
+          tx,
+          session,
+          { email: submission.email, state: submission.state },
+          { type: 'shopper' },
+        );
+        await this.repos.responses.insert(tx.db, {
+          session_id: session.id,
+          answers: this.cipher.encryptJson(answers, answersContext(session.id)),
+          telehealth_consent_at: now,
+          privacy_consent_at: now,
+          created_at: now,
+        });
+        await this.applyPrescreen(tx, submitted, answers);
+        return { redirect: submitted.success_url ? fillSessionUrl(submitted.success_url, session.id) : null };
+      },
+    );
+    if ('closed' in outcome) return { kind: 'closed', page: await this.pageFor(outcome.closed) };
+    return { kind: 'submitted', redirect: outcome.redirect };
   }
 
   /** SPEC §2.2 — decline: back to the merchant; the session stays `pending` so the link still works. */
@@ -129,7 +138,7 @@ export class SurveyService {
 
   /** Decrypted answers, for the clinician's review page. */
   async answers(sessionId: string): Promise<SurveyAnswers | undefined> {
-    const row = await this.responses.find(this.database.db, sessionId);
+    const row = await this.repos.responses.find(this.database.db, sessionId);
     return row ? this.cipher.decryptJson<SurveyAnswers>(row.answers, answersContext(sessionId)) : undefined;
   }
 
@@ -160,11 +169,15 @@ export class SurveyService {
 
   /** SPEC §2.2 — the link's HMAC token: a forged or missing token never reaches the session. */
   private async authorised(sessionId: string, token: unknown): Promise<SessionRow> {
+    this.verifyToken(sessionId, token);
+    const session = await this.repos.sessions.find(this.database.db, sessionId);
+    if (!session) throw new ApiError('NotFound', 'This link is not valid.');
+    return session;
+  }
+
+  private verifyToken(sessionId: string, token: unknown): void {
     if (!verifySessionLinkToken(this.secret, sessionId, token)) {
       throw new ApiError('Forbidden', 'This link is not valid. Please use the link you were given.');
     }
-    const session = await this.sessions.find(this.database.db, sessionId);
-    if (!session) throw new ApiError('NotFound', 'This link is not valid.');
-    return session;
   }
 }

@@ -1,38 +1,20 @@
 import { html, type SafeHtml, when } from '../html/html.js';
 import { page } from '../html/layout.js';
 import { type SurveyDefinition, US_STATES } from './definition.js';
-import { DETAILS_MAX, type SurveyErrors, type SurveyField, type SurveyFormValues } from './survey.form.js';
+import { DETAILS_MAX, type SurveyErrors, type SurveyField, type SurveyFormInput } from './survey.form.js';
 
 export interface SurveyFormView {
   sessionId: string;
   token: string;
   definition: SurveyDefinition;
-  values: SurveyFormValues;
+  /** What the shopper typed (empty on the first visit but for the merchant's email). */
+  input: SurveyFormInput;
   errors: SurveyErrors;
   customerName: string | null;
 }
 
-export function emptySurveyValues(email: string | null): SurveyFormValues {
-  return {
-    email: email ?? '',
-    date_of_birth: '',
-    state: '',
-    conditions: [],
-    details: '',
-    consent_telehealth: false,
-    consent_privacy: false,
-  };
-}
-
-const FIELD_ANCHORS: Record<SurveyField, string> = {
-  email: 'email',
-  date_of_birth: 'date_of_birth',
-  state: 'state',
-  conditions: 'condition-0',
-  details: 'details',
-  consent_telehealth: 'consent_telehealth',
-  consent_privacy: 'consent_privacy',
-};
+/** Where the summary's link for a field's error jumps to: the field, or a list's first box. */
+const FIELD_ANCHORS: Partial<Record<SurveyField, string>> = { condition: 'condition-0' };
 
 function fieldError(errors: SurveyErrors, field: SurveyField): SafeHtml {
   const message = errors[field];
@@ -49,13 +31,14 @@ function invalid(errors: SurveyErrors, field: SurveyField): SafeHtml {
  * The link token travels in a hidden field, so nothing sensitive ever goes into a URL.
  */
 export function surveyPage(view: SurveyFormView): string {
-  const { values, errors, definition } = view;
+  const { input, errors, definition } = view;
+  const conditions = input.condition ?? [];
   const problems = Object.entries(errors) as Array<[SurveyField, string]>;
   const summary =
     problems.length > 0
       ? html`<div class="errors" role="alert" tabindex="-1">
 <h2>There is a problem</h2>
-<ul>${problems.map(([field, message]) => html`<li><a href="#${FIELD_ANCHORS[field]}">${message}</a></li>`)}</ul>
+<ul>${problems.map(([field, message]) => html`<li><a href="#${FIELD_ANCHORS[field] ?? field}">${message}</a></li>`)}</ul>
 </div>`
       : html``;
   const greeting = view.customerName ? html`<p>Hello ${view.customerName}.</p>` : html``;
@@ -70,41 +53,41 @@ ${summary}
 
 <label for="email">Email</label>
 ${fieldError(errors, 'email')}
-<input type="email" id="email" name="email" autocomplete="email" value="${values.email}" ${invalid(errors, 'email')}>
+<input type="email" id="email" name="email" autocomplete="email" value="${input.email ?? ''}" ${invalid(errors, 'email')}>
 
 <label for="date_of_birth">Date of birth</label>
 <p class="hint" id="date_of_birth-hint">For example 1980-04-23. You must be 18 or older.</p>
 ${fieldError(errors, 'date_of_birth')}
-<input type="date" id="date_of_birth" name="date_of_birth" autocomplete="bday" value="${values.date_of_birth}" ${invalid(errors, 'date_of_birth')}>
+<input type="date" id="date_of_birth" name="date_of_birth" autocomplete="bday" value="${input.date_of_birth ?? ''}" ${invalid(errors, 'date_of_birth')}>
 
 <label for="state">State</label>
 <p class="hint">Where you live.</p>
 ${fieldError(errors, 'state')}
 <select id="state" name="state" autocomplete="address-level1" ${invalid(errors, 'state')}>
 <option value="">Choose…</option>
-${Object.entries(US_STATES).map(([code, name]) => html`<option value="${code}" ${when(values.state === code, 'selected')}>${name}</option>`)}
+${Object.entries(US_STATES).map(([code, name]) => html`<option value="${code}" ${when(input.state === code, 'selected')}>${name}</option>`)}
 </select>
 
-<fieldset ${errors.conditions ? html`aria-describedby="conditions-error"` : ''}>
+<fieldset ${errors.condition ? html`aria-describedby="condition-error"` : ''}>
 <legend>Which of these conditions apply to you?</legend>
-${fieldError(errors, 'conditions')}
+${fieldError(errors, 'condition')}
 ${definition.conditions.map(
   (condition, index) =>
-    html`<div class="check"><label for="condition-${index}"><input type="checkbox" id="condition-${index}" name="condition" value="${condition.id}" ${when(values.conditions.includes(condition.id), 'checked')}> ${condition.label}</label></div>`,
+    html`<div class="check"><label for="condition-${index}"><input type="checkbox" id="condition-${index}" name="condition" value="${condition.id}" ${when(conditions.includes(condition.id), 'checked')}> ${condition.label}</label></div>`,
 )}
 </fieldset>
 
 <label for="details">Details</label>
 <p class="hint">Optional: anything the clinician should know (diagnoses, medicines, how long).</p>
 ${fieldError(errors, 'details')}
-<textarea id="details" name="details" maxlength="${DETAILS_MAX}" ${invalid(errors, 'details')}>${values.details}</textarea>
+<textarea id="details" name="details" maxlength="${DETAILS_MAX}" ${invalid(errors, 'details')}>${input.details ?? ''}</textarea>
 
 <fieldset>
 <legend>Consent</legend>
 ${fieldError(errors, 'consent_telehealth')}
-<div class="check"><label for="consent_telehealth"><input type="checkbox" id="consent_telehealth" name="consent_telehealth" value="yes" ${when(values.consent_telehealth, 'checked')} ${invalid(errors, 'consent_telehealth')}> I consent to a telehealth review of my answers by a licensed clinician.</label></div>
+<div class="check"><label for="consent_telehealth"><input type="checkbox" id="consent_telehealth" name="consent_telehealth" value="yes" ${when(Boolean(input.consent_telehealth), 'checked')} ${invalid(errors, 'consent_telehealth')}> I consent to a telehealth review of my answers by a licensed clinician.</label></div>
 ${fieldError(errors, 'consent_privacy')}
-<div class="check"><label for="consent_privacy"><input type="checkbox" id="consent_privacy" name="consent_privacy" value="yes" ${when(values.consent_privacy, 'checked')} ${invalid(errors, 'consent_privacy')}> I have read and accept the privacy notice.</label></div>
+<div class="check"><label for="consent_privacy"><input type="checkbox" id="consent_privacy" name="consent_privacy" value="yes" ${when(Boolean(input.consent_privacy), 'checked')} ${invalid(errors, 'consent_privacy')}> I have read and accept the privacy notice.</label></div>
 </fieldset>
 
 <div class="actions">

@@ -1,5 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Static, TSchema } from 'typebox';
+import type { ChannelRow } from '../channels/channels.repository.js';
 import { requireChannel } from '../http/auth.js';
 import { authErrors, bodyErrors, errorRef, notFound } from '../http/common-schemas.js';
 import { ApiError } from '../lib/errors.js';
@@ -37,61 +39,39 @@ export const testHelpersRoutes: FastifyPluginAsync<{ services: Services }> = asy
 ) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { sessions } = services;
-  const onRequest = (request: FastifyRequest) => testModeSession(request, services);
-  // The body is optional: an empty POST means "all defaults".
-  const preValidation = async (request: FastifyRequest) => {
-    request.body ??= {};
-  };
-  const base = '/api/v1/test_helpers/qualification_session/:qualification_session_id';
 
-  app.post(
-    `${base}/submit`,
-    {
-      schema: {
-        tags,
-        summary: 'Submit the survey (→ processing)',
-        params: SessionIdParams,
-        body: TestSubmitBody,
-        response: responses,
+  /** One helper route: test mode and an existing session first, then the real transition. */
+  const helper = <B extends TSchema>(
+    action: string,
+    summary: string,
+    body: B,
+    transition: (channel: ChannelRow, id: string, body: Static<B>) => Promise<QualificationSession>,
+  ) =>
+    app.post(
+      `/api/v1/test_helpers/qualification_session/:qualification_session_id/${action}`,
+      {
+        schema: { tags, summary, params: SessionIdParams, body, response: responses },
+        onRequest: (request) => testModeSession(request, services),
+        // The body is optional: an empty POST means "all defaults".
+        preValidation: async (request: FastifyRequest) => {
+          request.body ??= {};
+        },
       },
-      onRequest,
-      preValidation,
-    },
-    async (request) =>
-      sessions.testSubmit(requireChannel(request), request.params.qualification_session_id, request.body),
+      async (request) =>
+        transition(
+          requireChannel(request),
+          (request.params as SessionIdParams).qualification_session_id,
+          request.body as Static<B>,
+        ),
+    );
+
+  helper('submit', 'Submit the survey (→ processing)', TestSubmitBody, (c, id, b) =>
+    sessions.testSubmit(c, id, b),
   );
-
-  app.post(
-    `${base}/approve`,
-    {
-      schema: {
-        tags,
-        summary: 'Approve (submits first if pending)',
-        params: SessionIdParams,
-        body: TestApproveBody,
-        response: responses,
-      },
-      onRequest,
-      preValidation,
-    },
-    async (request) =>
-      sessions.testApprove(requireChannel(request), request.params.qualification_session_id, request.body),
+  helper('approve', 'Approve (submits first if pending)', TestApproveBody, (c, id, b) =>
+    sessions.testApprove(c, id, b),
   );
-
-  app.post(
-    `${base}/reject`,
-    {
-      schema: {
-        tags,
-        summary: 'Reject (submits first if pending)',
-        params: SessionIdParams,
-        body: TestRejectBody,
-        response: responses,
-      },
-      onRequest,
-      preValidation,
-    },
-    async (request) =>
-      sessions.testReject(requireChannel(request), request.params.qualification_session_id, request.body),
+  helper('reject', 'Reject (submits first if pending)', TestRejectBody, (c, id, b) =>
+    sessions.testReject(c, id, b),
   );
 };

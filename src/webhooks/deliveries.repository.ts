@@ -1,7 +1,8 @@
 import type { Engine } from '../db/database.js';
 import { skipLocked } from '../db/dialect.js';
-import type { DeliveryStatus, WebhookAttemptTable, WebhookDeliveryTable, WebhookMode } from '../db/schema.js';
+import type { WebhookAttemptTable, WebhookDeliveryTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
+import type { DeliveryStatus } from './webhooks.vocabulary.js';
 
 export type DeliveryRow = WebhookDeliveryTable;
 export type AttemptRow = WebhookAttemptTable;
@@ -29,18 +30,6 @@ const DELIVERY_COLUMNS = [
   'updated_at',
   'completed_at',
 ] as const satisfies readonly (keyof DeliveryRow)[];
-
-export interface SendContextRow {
-  delivery_id: string;
-  event_type: string;
-  event_data: string;
-  event_created_at: number;
-  endpoint_id: string;
-  url: string;
-  mode: WebhookMode;
-  disabled_at: number | null;
-  deleted_at: number | null;
-}
 
 export interface DeliveryFilter {
   channelId?: string;
@@ -110,28 +99,6 @@ export class DeliveriesRepository {
       .execute();
   }
 
-  /** What sending a batch of claimed deliveries needs: each one's event and endpoint, in one read. */
-  async sendContexts(db: Executor, ids: string[]): Promise<SendContextRow[]> {
-    if (ids.length === 0) return [];
-    return db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('events as e', 'e.id', 'd.event_id')
-      .innerJoin('webhook_endpoints as w', 'w.id', 'd.webhook_endpoint_id')
-      .select([
-        'd.id as delivery_id',
-        'e.type as event_type',
-        'e.data as event_data',
-        'e.created_at as event_created_at',
-        'w.id as endpoint_id',
-        'w.url',
-        'w.mode',
-        'w.disabled_at',
-        'w.deleted_at',
-      ])
-      .where('d.id', 'in', ids)
-      .execute();
-  }
-
   /**
    * Applies one outcome to those of `ids` whose lease is still `owner`'s; returns the ids it
    * applied to (a lost lease is left alone: another claim owns the row now).
@@ -194,6 +161,16 @@ export class DeliveriesRepository {
       .executeTakeFirst();
     const times = [pending?.at, leased?.at].filter((t): t is number => t !== null && t !== undefined);
     return times.length === 0 ? null : Math.min(...times.map(Number));
+  }
+
+  /** SPEC §4.4 — deliveries not yet delivered nor given up: waiting, or being sent (index `webhook_deliveries_due`). */
+  async queueState(db: Executor): Promise<{ depth: number; oldest: number | null }> {
+    const row = await db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('created_at').as('oldest')])
+      .where('status', 'in', ['pending', 'delivering'])
+      .executeTakeFirstOrThrow();
+    return { depth: Number(row.depth), oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 
   async countByStatus(db: Executor): Promise<Record<string, number>> {

@@ -2,23 +2,23 @@ import type { Database } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { RETRY_WINDOW_MS } from './backoff.js';
-import {
-  type AttemptRow,
+import type {
+  AttemptRow,
   DeliveriesRepository,
-  type DeliveryFilter,
-  type DeliveryRow,
+  DeliveryFilter,
+  DeliveryRow,
 } from './deliveries.repository.js';
-import { EndpointsRepository } from './endpoints.repository.js';
+import type { EndpointsRepository } from './endpoints.repository.js';
 
 /** SPEC §3.4 — reading the outbox and asking for a delivery to be sent again. */
 export class WebhookDeliveriesService {
-  private readonly repo = new DeliveriesRepository();
-  private readonly endpoints = new EndpointsRepository();
   private readonly listeners: Array<() => void> = [];
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repo: DeliveriesRepository,
+    private readonly endpoints: EndpointsRepository,
   ) {}
 
   /** Called when a redelivery is queued, so the dispatcher sends it at once. */

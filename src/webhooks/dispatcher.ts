@@ -2,19 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import type { DeliveryOutcome } from '../metrics/metrics.service.js';
-import {
-  type AttemptRow,
-  DeliveriesRepository,
-  type DeliveryPatch,
-  type DeliveryRow,
-} from './deliveries.repository.js';
+import type { Repositories } from '../repositories.js';
+import type { AttemptRow, DeliveryPatch, DeliveryRow } from './deliveries.repository.js';
 import type { WebhookEndpointsService } from './endpoints.service.js';
 import { decideOutcome } from './outcome.js';
 import { buildRequest } from './payload.js';
 import { OutcomeRecorder } from './recorder.js';
 import { loadSendContexts, type SendContext } from './send-context.js';
 import type { Sender } from './sender.js';
+import type { DeliveryOutcome } from './webhooks.vocabulary.js';
 
 export interface DispatcherLogger {
   warn(object: object, message: string): void;
@@ -26,6 +22,7 @@ export interface DispatcherOptions {
   clock: Clock;
   send: Sender;
   endpoints: WebhookEndpointsService;
+  repositories: Pick<Repositories, 'deliveries' | 'events' | 'endpoints'>;
   /** Names this process's leases; random per process by default. */
   instanceId?: string;
   /** Uniform in [0, 1), for the retry jitter. */
@@ -69,7 +66,7 @@ export function newInstanceId(): string {
  */
 export class WebhookDispatcher {
   readonly instanceId: string;
-  private readonly repo = new DeliveriesRepository();
+  private readonly repo: Repositories['deliveries'];
   private readonly recorder: OutcomeRecorder;
   private readonly random: () => number;
   private readonly concurrency: number;
@@ -95,7 +92,8 @@ export class WebhookDispatcher {
     this.pollMs = options.pollMs ?? 5_000;
     this.graceMs = options.shutdownGraceMs ?? 10_000;
     this.logger = options.logger ?? silent;
-    this.recorder = new OutcomeRecorder(options.database, options.clock);
+    this.repo = options.repositories.deliveries;
+    this.recorder = new OutcomeRecorder(options.database, options.clock, options.repositories);
   }
 
   start(): void {
@@ -210,7 +208,9 @@ export class WebhookDispatcher {
     const { db, engine } = this.options.database;
     const rows = await this.repo.claimDue(db, engine, now, free, lease, now + this.leaseMs);
     if (rows.length === 0) return [];
-    const contexts = loadSendContexts(db, this.repo, this.options.endpoints, rows, now);
+    const { events, endpoints } = this.options.repositories;
+    const sources = { events, endpoints, endpointsService: this.options.endpoints };
+    const contexts = loadSendContexts(db, sources, rows, now);
     // Each delivery reports a failed read as its own crash; the rows come back when the lease ends.
     contexts.catch(() => {});
     return rows.map((row) => this.launch(row, lease, contexts));

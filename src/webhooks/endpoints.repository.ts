@@ -45,6 +45,12 @@ export class EndpointsRepository {
       .executeTakeFirst();
   }
 
+  /** Including deleted ones, for a batch of claimed deliveries: one read whatever its size. */
+  async findManyAny(db: Executor, ids: readonly string[]): Promise<EndpointRow[]> {
+    if (ids.length === 0) return [];
+    return db.selectFrom('webhook_endpoints').select(ENDPOINT_COLUMNS).where('id', 'in', ids).execute();
+  }
+
   async list(db: Executor, channelId: string | null): Promise<EndpointRow[]> {
     let query = db.selectFrom('webhook_endpoints').select(ENDPOINT_COLUMNS).where('deleted_at', 'is', null);
     if (channelId !== null) query = query.where('sales_channel_id', '=', channelId);

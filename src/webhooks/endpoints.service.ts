@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import type { WebhookMode } from '../db/schema.js';
 import { transact } from '../db/transaction.js';
 import type { EventsService } from '../events/events.service.js';
-import { type Clock, iso } from '../lib/clock.js';
+import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { PhiCipher } from '../phi/phi.cipher.js';
-import { DeliveriesRepository } from './deliveries.repository.js';
-import { type EndpointRow, EndpointsRepository } from './endpoints.repository.js';
+import type { Repositories } from '../repositories.js';
+import type { EndpointRow, EndpointsRepository } from './endpoints.repository.js';
 import { canonicalEvent, DEFAULT_EVENTS } from './event-types.js';
 import { newWebhookSecret } from './signing.js';
 import { assertPublicUrl, BlockedAddressError } from './ssrf.js';
+import type { WebhookMode } from './webhooks.vocabulary.js';
 
 /** SPEC §3.3 — after a rotation the previous secret keeps signing for 24 h. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
@@ -41,16 +41,17 @@ export interface QueuedTest {
  * Secrets are sealed at rest with the service key: the server must read them back to sign.
  */
 export class WebhookEndpointsService {
-  private readonly repo = new EndpointsRepository();
-  private readonly deliveries = new DeliveriesRepository();
+  private readonly repo: EndpointsRepository;
   private readonly cipher: PhiCipher;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: Pick<Repositories, 'endpoints' | 'deliveries' | 'channels'>,
     private readonly events: EventsService,
     private readonly options: { secret: Buffer; allowPrivateWebhooks: boolean },
   ) {
+    this.repo = repos.endpoints;
     this.cipher = new PhiCipher(options.secret);
   }
 
@@ -73,11 +74,7 @@ export class WebhookEndpointsService {
     };
     const secret = newWebhookSecret();
     await transact(this.database, async (tx) => {
-      const channel = await tx.db
-        .selectFrom('sales_channels')
-        .select('id')
-        .where('id', '=', channelId)
-        .executeTakeFirst();
+      const channel = await this.repos.channels.findChannel(tx.db, channelId);
       if (!channel) throw new ApiError('NotFound', `no sales channel ${channelId}`);
       await this.repo.insert(tx.db, endpoint);
       await this.insertSecret(tx.db, endpoint.id, secret, now);
@@ -102,7 +99,7 @@ export class WebhookEndpointsService {
     const now = this.clock.now();
     await transact(this.database, async (tx) => {
       await this.repo.update(tx.db, id, { deleted_at: now, updated_at: now });
-      await this.deliveries.failQueuedForEndpoint(tx.db, id, 'webhook endpoint deleted', now);
+      await this.repos.deliveries.failQueuedForEndpoint(tx.db, id, 'webhook endpoint deleted', now);
     });
     return { ...endpoint, deleted_at: now, updated_at: now };
   }
@@ -154,11 +151,7 @@ export class WebhookEndpointsService {
         type: 'webhook_endpoint.test',
         sessionId: null,
         webhookEndpointId: endpoint.id,
-        data: {
-          webhook_endpoint_id: endpoint.id,
-          message: 'Test event from Qualify',
-          sent_at: iso(this.clock.now()),
-        },
+        source: { endpointId: endpoint.id, sentAt: this.clock.now() },
       }),
     );
     const deliveryId = recorded.deliveryIds[0];

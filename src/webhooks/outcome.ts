@@ -1,7 +1,7 @@
-import type { DeliveryOutcome } from '../metrics/metrics.service.js';
 import { nextAttemptAt, parseRetryAfter } from './backoff.js';
 import type { DeliveryPatch, DeliveryRow } from './deliveries.repository.js';
 import type { SendResult } from './sender.js';
+import type { DeliveryOutcome } from './webhooks.vocabulary.js';
 
 export interface OutcomeDecision {
   patch: DeliveryPatch;

@@ -1,6 +1,6 @@
-import type { WebhookMode } from '../db/schema.js';
 import { iso } from '../lib/clock.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signing.js';
+import type { WebhookMode } from './webhooks.vocabulary.js';
 
 export const USER_AGENT = 'Qualify-Webhooks/1';
 export const UNSIGNED_KEY_HEADER = 'x-truemed-api-key';

@@ -1,13 +1,13 @@
 import type { Database } from '../db/database.js';
 import { transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
-import {
-  type AttemptRow,
+import type {
+  AttemptRow,
   DeliveriesRepository,
-  type DeliveryPatch,
-  type DeliveryRow,
+  DeliveryPatch,
+  DeliveryRow,
 } from './deliveries.repository.js';
-import { EndpointsRepository } from './endpoints.repository.js';
+import type { EndpointsRepository } from './endpoints.repository.js';
 
 /** One claimed delivery whose turn is over: what to write for it. */
 export interface FinishedDelivery {
@@ -39,14 +39,13 @@ const MAX_BATCH = 256;
  * is ever made inside these transactions.
  */
 export class OutcomeRecorder {
-  private readonly repo = new DeliveriesRepository();
-  private readonly endpointsRepo = new EndpointsRepository();
   private queue: Queued[] = [];
   private writing = false;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly repos: { deliveries: DeliveriesRepository; endpoints: EndpointsRepository },
   ) {}
 
   /** Resolves once written: true when the outcome was applied, false when the lease was lost. */
@@ -99,14 +98,14 @@ export class OutcomeRecorder {
     }
     return transact(this.database, async (tx) => {
       // The attempt rows always, even when the lease was lost: the request was made.
-      await this.repo.insertAttempts(
+      await this.repos.deliveries.insertAttempts(
         tx.db,
         items.flatMap((item) => (item.attempt ? [item.attempt] : [])),
       );
       const applied = new Set<string>();
       for (const group of groups.values()) {
         const { lease, patch } = group[0]!;
-        const ids = await this.repo.finishLeased(
+        const ids = await this.repos.deliveries.finishLeased(
           tx.db,
           group.map((item) => item.row.id),
           lease,
@@ -121,12 +120,17 @@ export class OutcomeRecorder {
       );
       for (const endpointId of gone) {
         // SPEC §3.4 — 410 Gone: the receiver says the endpoint no longer exists.
-        await this.endpointsRepo.update(tx.db, endpointId, {
+        await this.repos.endpoints.update(tx.db, endpointId, {
           disabled_at: now,
           disabled_reason: 'receiver answered 410 Gone',
           updated_at: now,
         });
-        await this.repo.failQueuedForEndpoint(tx.db, endpointId, 'webhook endpoint disabled', now);
+        await this.repos.deliveries.failQueuedForEndpoint(
+          tx.db,
+          endpointId,
+          'webhook endpoint disabled',
+          now,
+        );
       }
       return applied;
     });

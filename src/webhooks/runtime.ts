@@ -15,7 +15,9 @@ export interface WebhookRuntime {
  */
 export function createWebhookRuntime(
   services: Services,
-  overrides: Partial<Omit<DispatcherOptions, 'database' | 'endpoints'>> & { logger?: DispatcherLogger } = {},
+  overrides: Partial<Omit<DispatcherOptions, 'database' | 'endpoints' | 'repositories'>> & {
+    logger?: DispatcherLogger;
+  } = {},
 ): WebhookRuntime {
   const http = createHttpSender({ allowPrivate: services.config.allowPrivateWebhooks });
   const dispatcher = new WebhookDispatcher({
@@ -23,6 +25,7 @@ export function createWebhookRuntime(
     clock: services.clock,
     send: http.send,
     endpoints: services.webhookEndpoints,
+    repositories: services.repositories,
     onOutcome: (outcome) => services.metrics.observeDelivery(outcome),
     ...overrides,
   });

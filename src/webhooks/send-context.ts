@@ -1,31 +1,62 @@
 import type { Executor } from '../db/transaction.js';
-import type { DeliveriesRepository, DeliveryRow, SendContextRow } from './deliveries.repository.js';
+import type { EventsRepository } from '../events/events.repository.js';
+import type { DeliveryRow } from './deliveries.repository.js';
+import type { EndpointsRepository } from './endpoints.repository.js';
 import type { WebhookEndpointsService } from './endpoints.service.js';
+import type { WebhookMode } from './webhooks.vocabulary.js';
 
 /** A claimed delivery's event and endpoint, with the secrets to sign with (newest first). */
-export interface SendContext extends SendContextRow {
+export interface SendContext {
+  event_type: string;
+  event_data: string;
+  event_created_at: number;
+  url: string;
+  mode: WebhookMode;
+  disabled_at: number | null;
+  deleted_at: number | null;
   secrets: string[];
 }
 
+export interface SendContextSources {
+  events: EventsRepository;
+  endpoints: EndpointsRepository;
+  endpointsService: WebhookEndpointsService;
+}
+
 /**
- * What a claimed batch needs to be sent, in two reads whatever its size: every delivery's event
- * and endpoint, then the active secrets of the endpoints still enabled. A delivery missing from
- * the map has no event or endpoint any more.
+ * What a claimed batch needs to be sent, in three reads whatever its size: the events, the
+ * endpoints, then the active secrets of the endpoints still enabled. A delivery missing from the
+ * map has no event or endpoint any more.
  */
 export async function loadSendContexts(
   db: Executor,
-  repo: DeliveriesRepository,
-  endpoints: WebhookEndpointsService,
+  sources: SendContextSources,
   rows: DeliveryRow[],
   now: number,
 ): Promise<Map<string, SendContext>> {
-  const found = await repo.sendContexts(
-    db,
-    rows.map((row) => row.id),
-  );
-  const live = new Set(
-    found.filter((c) => c.disabled_at === null && c.deleted_at === null).map((c) => c.endpoint_id),
-  );
-  const secrets = await endpoints.activeSecrets([...live], now);
-  return new Map(found.map((c) => [c.delivery_id, { ...c, secrets: secrets.get(c.endpoint_id) ?? [] }]));
+  const [events, endpoints] = await Promise.all([
+    sources.events.findMany(db, [...new Set(rows.map((row) => row.event_id))]),
+    sources.endpoints.findManyAny(db, [...new Set(rows.map((row) => row.webhook_endpoint_id))]),
+  ]);
+  const eventsById = new Map(events.map((event) => [event.id, event]));
+  const endpointsById = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  const live = endpoints.filter((e) => e.disabled_at === null && e.deleted_at === null).map((e) => e.id);
+  const secrets = await sources.endpointsService.activeSecrets(live, now);
+  const contexts = new Map<string, SendContext>();
+  for (const row of rows) {
+    const event = eventsById.get(row.event_id);
+    const endpoint = endpointsById.get(row.webhook_endpoint_id);
+    if (!event || !endpoint) continue;
+    contexts.set(row.id, {
+      event_type: event.type,
+      event_data: event.data,
+      event_created_at: event.created_at,
+      url: endpoint.url,
+      mode: endpoint.mode,
+      disabled_at: endpoint.disabled_at,
+      deleted_at: endpoint.deleted_at,
+      secrets: secrets.get(endpoint.id) ?? [],
+    });
+  }
+  return contexts;
 }

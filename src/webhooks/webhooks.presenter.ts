@@ -1,6 +1,7 @@
 import { iso } from '../lib/clock.js';
 import type { AttemptRow, DeliveryRow } from './deliveries.repository.js';
 import type { EndpointRow } from './endpoints.repository.js';
+import type { EventType } from './event-types.js';
 
 /** Public JSON of an endpoint (an allow-list: never a secret unless the caller adds it once). */
 export function presentEndpoint(row: EndpointRow) {
@@ -9,7 +10,7 @@ export function presentEndpoint(row: EndpointRow) {
     sales_channel_id: row.sales_channel_id,
     url: row.url,
     mode: row.mode,
-    events: JSON.parse(row.events) as string[],
+    events: JSON.parse(row.events) as EventType[],
     enabled: row.disabled_at === null && row.deleted_at === null,
     disabled_at: iso(row.disabled_at),
     disabled_reason: row.disabled_reason,

@@ -1,11 +1,13 @@
 import { type Static, Type } from 'typebox';
 import { MAX_URL_LENGTH } from './endpoints.service.js';
+import { describeSubscribableEvents, EVENT_TYPE_NAMES, SUBSCRIBABLE_EVENTS } from './event-types.js';
+import { DELIVERY_STATUSES, WEBHOOK_MODES } from './webhooks.vocabulary.js';
 
 /** SPEC §3.1/§3.4 — schemas of the webhook API (an extension of the Truemed API). */
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
-const Mode = Type.Enum(['signed', 'unsigned']);
+const Mode = Type.Enum([...WEBHOOK_MODES]);
 
 export const CreateEndpointBody = Type.Object(
   {
@@ -15,8 +17,7 @@ export const CreateEndpointBody = Type.Object(
       Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
         minItems: 1,
         maxItems: 10,
-        description:
-          'qualification_session.complete (default) and/or qualification_session.processing; webhook_endpoint.test always reaches its endpoint',
+        description: describeSubscribableEvents(),
       }),
     ),
   },
@@ -36,7 +37,7 @@ const endpointFields = {
   sales_channel_id: Type.String(),
   url: Type.String(),
   mode: Mode,
-  events: Type.Array(Type.String()),
+  events: Type.Array(Type.Enum([...SUBSCRIBABLE_EVENTS])),
   enabled: Type.Boolean(),
   disabled_at: Nullable(DateTime),
   disabled_reason: Nullable(Type.String()),
@@ -74,9 +75,9 @@ export const WebhookDelivery = Type.Object(
     webhook_delivery_id: Type.String({ examples: ['wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d'] }),
     webhook_endpoint_id: Type.String(),
     event_id: Type.String(),
-    event_type: Type.String(),
+    event_type: Type.Enum([...EVENT_TYPE_NAMES]),
     qualification_session_id: Nullable(Type.String()),
-    status: Type.Enum(['pending', 'delivering', 'succeeded', 'failed']),
+    status: Type.Enum([...DELIVERY_STATUSES]),
     attempt_count: Type.Integer(),
     next_attempt_at: Nullable(DateTime),
     last_status_code: Nullable(Type.Integer()),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SessionStatus } from '../../src/db/schema.js';
+import type { SessionStatus } from '../../src/sessions/sessions.vocabulary.js';
 import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
 
 /**

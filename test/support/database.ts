@@ -3,13 +3,13 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { Engine } from '../../src/db/database.js';
 
 /**
  * Which engine this test run uses. `npm test` runs the whole suite once on SQLite and, when
  * TEST_DATABASE_URL is set, once more with QUALIFY_TEST_ENGINE=postgres.
  */
-export const TEST_ENGINE: 'sqlite' | 'postgres' =
-  process.env.QUALIFY_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_ENGINE: Engine = process.env.QUALIFY_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface TestDatabase {
   /** DATABASE_URL for the app (for PostgreSQL it selects the private schema through `options`). */

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from './database.js';
+import { freePort } from './free-port.js';
 
 /**
  * Real `qualify` processes for tests that need more than `inject`: several instances on one
@@ -37,18 +37,6 @@ export interface ServerProcessOptions extends ProcessEnvOptions {
    * a free port itself instead of reading it from the log.
    */
   logLevel?: 'info' | 'warn';
-}
-
-/** A loopback port that is free now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function processEnv(

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DeliveriesRepository } from '../../src/webhooks/deliveries.repository.js';
 import { OutcomeRecorder } from '../../src/webhooks/recorder.js';
 import { createHttpSender, type Sender } from '../../src/webhooks/sender.js';
 import type { TestChannel } from '../support/app.js';
@@ -158,7 +157,7 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
     for (let i = 0; i < 3; i++) endpoints.push(await addEndpoint(t, channel, { url: at('/ok') }));
     await approve(t, channel, await createSession(t, channel));
     const now = clock.now();
-    const rows = await new DeliveriesRepository().claimDue(
+    const rows = await t.services.repositories.deliveries.claimDue(
       t.database.db,
       t.database.engine,
       now,
@@ -167,7 +166,7 @@ describe('webhook batches: claims, recording and connections (SPEC §3.4, §4.3)
       now + 60_000,
     );
     assert.equal(rows.length, 3);
-    const recorder = new OutcomeRecorder(t.database, clock);
+    const recorder = new OutcomeRecorder(t.database, clock, t.services.repositories);
     const finish = (index: number, attemptId: string) =>
       recorder.record({
         row: rows[index]!,

@@ -198,6 +198,7 @@ describe('SSRF guard (SPEC §3.4)', () => {
         clock: bed.clock,
         send: guarded.send,
         endpoints: bed.t.services.webhookEndpoints,
+        repositories: bed.t.services.repositories,
         random: () => 0.5,
       });
       assert.equal(await dispatcher.runOnce(), 1);

@@ -133,6 +133,7 @@ export async function webhookTestbed(env: Record<string, string> = {}): Promise<
         clock,
         send: options.send ?? http.send,
         endpoints: t.services.webhookEndpoints,
+        repositories: t.services.repositories,
         ...(options.logger ? { logger: options.logger } : {}),
         random: () => 0.5,
         instanceId: options.instanceId ?? 'test-instance',

@@ -3,7 +3,9 @@ import type { Executor } from '../db/transaction.js';
 
 export type SurveyResponseRow = SurveyResponseTable;
 
-export class SurveyRepository {
+/** SQL of `survey_responses`: the encrypted answers, one row per submitted session (SPEC §2.2). */
+
+export class SurveyResponsesRepository {
   async insert(db: Executor, row: SurveyResponseRow): Promise<void> {
     await db.insertInto('survey_responses').values(row).execute();
   }

@@ -1,0 +1,15 @@
+/** SPEC §2.6 — what the audit log records, and who can act; `audit_log` rows are typed from these lists. */
+export const AUDIT_ACTIONS = [
+  'console.sign_in',
+  'console.sign_in_failed',
+  'console.sign_out',
+  'answers.view',
+  'session.approve',
+  'session.reject',
+  'session.auto_reject',
+  'clinician.add',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_ACTOR_TYPES = ['clinician', 'rules', 'operator', 'anonymous'] as const;
+export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];

@@ -1,0 +1,62 @@
+import { type Static, Type } from 'typebox';
+import { defineForm, type FieldErrors } from '../html/forms.js';
+import { MAX_VALIDITY_DAYS } from '../sessions/lifecycle.service.js';
+import type { OrderItem } from '../sessions/sessions.schemas.js';
+import { REJECTION_REASONS } from '../sessions/sessions.vocabulary.js';
+
+/** SPEC §2.3 — the console's forms, each validated by `defineForm` with its messages in plain words. */
+
+export const NOTE_MAX = 2000;
+
+/** Every console form carries the session's (or the sign-in page's) CSRF token; checked before the rest. */
+const csrf = Type.String({ default: '' });
+
+const Note = Type.String({
+  default: '',
+  maxLength: NOTE_MAX,
+  'x-as-typed': true,
+  'x-invalid': `Keep the note under ${NOTE_MAX} characters.`,
+});
+
+export const CsrfForm = defineForm(Type.Object({ _csrf: csrf }));
+
+export const SignInForm = defineForm(
+  Type.Object({
+    _csrf: csrf,
+    email: Type.String({ default: '' }),
+    password: Type.String({ default: '', 'x-as-typed': true }),
+  }),
+);
+
+const ApproveSchema = Type.Object({
+  _csrf: csrf,
+  /** The covered items: one checkbox per order item, all checked at first. */
+  sku: Type.Array(Type.String(), { default: [] }),
+  validity_days: Type.Integer({
+    minimum: 1,
+    maximum: MAX_VALIDITY_DAYS,
+    'x-invalid': `Validity must be a whole number of days from 1 to ${MAX_VALIDITY_DAYS}.`,
+  }),
+  note: Note,
+});
+export type ApproveValues = Static<typeof ApproveSchema>;
+
+export const ApproveForm = defineForm(ApproveSchema, {
+  check(values, { items }: { items: readonly OrderItem[] }): FieldErrors<ApproveValues> {
+    return items.length > 0 && values.sku?.length === 0
+      ? { sku: 'Choose at least one covered item, or reject with “items not covered”.' }
+      : {};
+  },
+});
+
+const RejectSchema = Type.Object({
+  _csrf: csrf,
+  reason: Type.Enum([...REJECTION_REASONS], { 'x-invalid': 'Choose a reason.' }),
+  note: Note,
+});
+export type RejectValues = Static<typeof RejectSchema>;
+
+export const RejectForm = defineForm(RejectSchema);
+
+/** The errors the review page can show, next to the decision they belong to. */
+export type DecisionErrors = FieldErrors<ApproveValues & RejectValues>;

@@ -1,0 +1,78 @@
+import { AuditRepository } from './audit/audit.repository.js';
+import { ChannelsRepository } from './channels/channels.repository.js';
+import { CliniciansRepository } from './console/clinicians.repository.js';
+import { ConsoleSessionsRepository } from './console/console-sessions.repository.js';
+import { ReviewsRepository } from './console/reviews.repository.js';
+import type { DB } from './db/schema.js';
+import { EventsRepository } from './events/events.repository.js';
+import { IdempotencyKeysRepository } from './idempotency/idempotency.repository.js';
+import { LmnRepository } from './lmn/lmn.repository.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SurveyResponsesRepository } from './survey/survey-responses.repository.js';
+import { DeliveriesRepository } from './webhooks/deliveries.repository.js';
+import { EndpointsRepository } from './webhooks/endpoints.repository.js';
+
+/**
+ * Every repository, built once and passed to the services that need it (issue 9 item 1). Each
+ * holds all the SQL of the tables it owns (`TABLE_OWNERS`) and computes their derived columns;
+ * nothing else in `src/` builds a query.
+ */
+export interface Repositories {
+  readonly channels: ChannelsRepository;
+  readonly sessions: SessionsRepository;
+  readonly idempotencyKeys: IdempotencyKeysRepository;
+  readonly events: EventsRepository;
+  readonly endpoints: EndpointsRepository;
+  readonly deliveries: DeliveriesRepository;
+  readonly clinicians: CliniciansRepository;
+  readonly consoleSessions: ConsoleSessionsRepository;
+  readonly surveyResponses: SurveyResponsesRepository;
+  readonly reviews: ReviewsRepository;
+  readonly lmns: LmnRepository;
+  readonly audit: AuditRepository;
+}
+
+export function createRepositories(): Repositories {
+  return {
+    channels: new ChannelsRepository(),
+    sessions: new SessionsRepository(),
+    idempotencyKeys: new IdempotencyKeysRepository(),
+    events: new EventsRepository(),
+    endpoints: new EndpointsRepository(),
+    deliveries: new DeliveriesRepository(),
+    clinicians: new CliniciansRepository(),
+    consoleSessions: new ConsoleSessionsRepository(),
+    surveyResponses: new SurveyResponsesRepository(),
+    reviews: new ReviewsRepository(),
+    lmns: new LmnRepository(),
+    audit: new AuditRepository(),
+  };
+}
+
+/**
+ * The one owner of each table. A repository may own a table and the tables derived from it or
+ * hanging off it (sessions with their transitions and counts, endpoints with their secrets,
+ * deliveries with their attempts, the audit log with its head). A table added to `DB` without an
+ * owner here does not compile; `test/unit/table-owners.test.ts` checks that each table's name
+ * appears in its owner's file only.
+ */
+export const TABLE_OWNERS = {
+  sales_channels: 'channels',
+  api_keys: 'channels',
+  qualification_sessions: 'sessions',
+  session_transitions: 'sessions',
+  session_counts: 'sessions',
+  idempotency_keys: 'idempotencyKeys',
+  events: 'events',
+  webhook_endpoints: 'endpoints',
+  webhook_endpoint_secrets: 'endpoints',
+  webhook_deliveries: 'deliveries',
+  webhook_attempts: 'deliveries',
+  clinicians: 'clinicians',
+  console_sessions: 'consoleSessions',
+  survey_responses: 'surveyResponses',
+  reviews: 'reviews',
+  lmns: 'lmns',
+  audit_log: 'audit',
+  audit_head: 'audit',
+} as const satisfies Record<keyof DB, keyof Repositories>;
