@@ -16,7 +16,7 @@ import {
 
 interface LinkRequest {
   Params: { id: string };
-  Querystring: { t?: string; source?: string; user_id?: string; skus?: string };
+  Querystring: { t?: string; source?: string; skus?: string };
 }
 
 /** SPEC §2.2 — the shopper's pages. HTTP only; the survey service holds the rules. */
@@ -52,8 +52,8 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (a
   };
 
   app.get<LinkRequest>('/q/:id', { schema: { hide: true } }, async (request, reply) => {
-    const { t, source, user_id, skus } = request.query;
-    const shown = await survey.open(request.params.id, t, { source, user_id, skus });
+    const { t, source, skus } = request.query;
+    const shown = await survey.open(request.params.id, t, { source, skus });
     return showPage(reply, request.params.id, t ?? '', shown);
   });
 

@@ -30,9 +30,9 @@ export type SubmitOutcome =
   | { kind: 'submitted'; redirect: string | null }
   | { kind: 'closed'; page: ShopperPage };
 
+/** Issue 13 item 3 — the link may fill these; `user_id` is the merchant's and set only through the API. */
 export interface LinkFields {
   source?: unknown;
-  user_id?: unknown;
   skus?: unknown;
 }
 
@@ -60,16 +60,15 @@ export class SurveyService {
     readonly definition: SurveyDefinition,
   ) {}
 
-  /** SPEC §2.2 — opens the link; `?source=&user_id=&skus=` fill those fields while they are null. */
+  /** SPEC §2.2 — opens the link; `?source=&skus=` fill those fields while they are null. */
   async open(sessionId: string, token: unknown, link: LinkFields = {}): Promise<ShopperPage> {
     let session = await this.authorised(sessionId, token);
     const patch: SessionPatch = {};
-    const fill = (field: 'source' | 'user_id' | 'skus_param', value: unknown, max: number) => {
+    const fill = (field: 'source' | 'skus_param', value: unknown, max: number) => {
       if (typeof value === 'string' && value !== '' && value.length <= max && session[field] === null)
         patch[field] = value;
     };
     fill('source', link.source, 255);
-    fill('user_id', link.user_id, 255);
     fill('skus_param', link.skus, 2048);
     if (Object.keys(patch).length > 0) {
       patch.updated_at = this.clock.now();
