@@ -17,6 +17,7 @@ import { loadSurveyDefinition } from './survey/definition.js';
 import { SurveyService } from './survey/survey.service.js';
 import { WebhookDeliveriesService } from './webhooks/deliveries.service.js';
 import { WebhookEndpointsService } from './webhooks/endpoints.service.js';
+import { webhookPolicy } from './webhooks/policy.js';
 
 /** Every service, wired once; routes and the CLI take what they need from here. */
 export interface Services {
@@ -69,10 +70,7 @@ export function createServices(config: Config, database: Database, clock: Clock 
     lifecycle,
     sessions: new SessionsService(database, clock, idempotency, lifecycle, presenter),
     metrics: new MetricsService(database, clock),
-    webhookEndpoints: new WebhookEndpointsService(database, clock, events, {
-      secret: config.secret,
-      allowPrivateWebhooks: config.allowPrivateWebhooks,
-    }),
+    webhookEndpoints: new WebhookEndpointsService(database, clock, events, cipher, webhookPolicy(config)),
     webhookDeliveries: new WebhookDeliveriesService(database, clock),
     audit,
     clinicians,

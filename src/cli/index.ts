@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerChannelCommands } from './channels.js';
 import { registerClinicianCommands } from './clinicians.js';
 import { registerOpsCommands } from './ops.js';
+import { registerWebhookLegacyCommand } from './webhook-legacy.js';
 import { registerWebhookCommands } from './webhooks.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerClinicianCommands(program);
   registerAuditCommands(program);
   registerWebhookCommands(program);
+  registerWebhookLegacyCommand(program);
   return program;
 }
 

@@ -38,6 +38,7 @@ export interface SendContextRow {
   endpoint_id: string;
   url: string;
   mode: WebhookMode;
+  legacy_marked_at: number | null;
   disabled_at: number | null;
   deleted_at: number | null;
 }
@@ -125,6 +126,7 @@ export class DeliveriesRepository {
         'w.id as endpoint_id',
         'w.url',
         'w.mode',
+        'w.legacy_marked_at',
         'w.disabled_at',
         'w.deleted_at',
       ])

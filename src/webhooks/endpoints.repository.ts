@@ -15,6 +15,7 @@ const ENDPOINT_COLUMNS = [
   'disabled_at',
   'disabled_reason',
   'deleted_at',
+  'legacy_marked_at',
 ] as const satisfies readonly (keyof EndpointRow)[];
 
 /** SQL for webhook endpoints and their secrets. A deleted endpoint is kept (its deliveries refer to it). */
@@ -67,7 +68,9 @@ export class EndpointsRepository {
   async update(
     db: Executor,
     id: string,
-    patch: Partial<Pick<EndpointRow, 'disabled_at' | 'disabled_reason' | 'deleted_at' | 'updated_at'>>,
+    patch: Partial<
+      Pick<EndpointRow, 'disabled_at' | 'disabled_reason' | 'deleted_at' | 'updated_at' | 'legacy_marked_at'>
+    >,
   ): Promise<void> {
     await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
   }
