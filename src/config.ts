@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './lib/private-files.js';
+import { decodeBase64, weakness } from './secrets/secret-strength.js';
 
 /** SPEC §4.2 — configuration is parsed once, at start, into a frozen typed object. */
 export interface Config {
@@ -9,7 +11,14 @@ export interface Config {
   readonly host: string;
   readonly databaseUrl: string;
   readonly publicUrl: string;
+  /** `./data`: the generated secret, the default database and mail files live here (issue 13 item 4). */
+  readonly dataDir: string;
   readonly secret: Buffer;
+  /**
+   * Issue 13 item 2 — secrets this database was sealed under before a rotation: still accepted for
+   * decrypting and for old shopper links until `qualify secret rotate` has re-sealed everything.
+   */
+  readonly previousSecrets: readonly Buffer[];
   readonly allowPrivateWebhooks: boolean;
   readonly logLevel: string;
   /** Per API key, per instance. 0 disables the limit. */
@@ -36,6 +45,7 @@ type Env = Record<string, string | undefined>;
  * Reads every variable, collects every problem, and reports them together.
  * Outside production a missing QUALIFY_SECRET is generated once and kept in ./data/secret
  * (next to the default database) so restarts keep the same keys, tokens and ciphertexts.
+ * A weak, short, empty or unreadable secret is a problem like any other (issue 13 item 2).
  */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
@@ -61,15 +71,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push(`PUBLIC_URL must be an absolute http(s) URL (got "${publicUrl}")`);
   }
 
+  const dataDir = resolve(cwd, 'data');
   let secret: Buffer = Buffer.alloc(0);
   if (env.QUALIFY_SECRET !== undefined) {
-    secret = Buffer.from(env.QUALIFY_SECRET, 'base64');
-    if (secret.length < 32) problems.push('QUALIFY_SECRET must be at least 32 bytes, base64-encoded');
+    secret = checkedSecret(env.QUALIFY_SECRET, 'QUALIFY_SECRET', problems);
   } else if (production) {
     problems.push('QUALIFY_SECRET is required when QUALIFY_ENV=production');
   } else {
-    secret = localSecret(resolve(cwd, 'data', 'secret'));
+    secret = localSecret(resolve(dataDir, 'secret'), problems);
   }
+  const previousSecrets = parsePreviousSecrets(env.QUALIFY_PREVIOUS_SECRETS, secret, problems);
 
   const allowPrivateWebhooks = parseBoolean(
     env.QUALIFY_ALLOW_PRIVATE_WEBHOOKS,
@@ -117,7 +128,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host,
     databaseUrl,
     publicUrl,
+    dataDir,
     secret,
+    previousSecrets: Object.freeze(previousSecrets),
     allowPrivateWebhooks,
     logLevel,
     rateLimitPerMinute,
@@ -152,10 +165,80 @@ function parseBoolean(raw: string | undefined, fallback: boolean, name: string, 
   return fallback;
 }
 
-function localSecret(path: string): Buffer {
-  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
-  mkdirSync(dirname(path), { recursive: true });
-  const secret = randomBytes(32);
-  writeFileSync(path, `${secret.toString('base64')}\n`, { mode: 0o600 });
+const GENERATE_HINT = 'generate one with `openssl rand -base64 32`';
+
+/** Issue 13 item 2 — base64 of at least 32 bytes that are not trivially weak; the problem named. */
+function checkedSecret(text: string, name: string, problems: string[]): Buffer {
+  if (text.trim() === '') {
+    problems.push(`${name} is empty; ${GENERATE_HINT}`);
+    return Buffer.alloc(0);
+  }
+  const secret = decodeBase64(text);
+  if (!secret) {
+    problems.push(`${name} must be base64; ${GENERATE_HINT}`);
+    return Buffer.alloc(0);
+  }
+  const problem = weakness(secret);
+  if (problem) problems.push(`${name} ${problem}; ${GENERATE_HINT}`);
   return secret;
+}
+
+/**
+ * Comma-separated base64 secrets a rotation moves away from. They only open what exists, so a weak
+ * one is accepted here: replacing it is the point of the rotation.
+ */
+function parsePreviousSecrets(raw: string | undefined, current: Buffer, problems: string[]): Buffer[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const secrets: Buffer[] = [];
+  for (const [index, text] of raw.split(',').entries()) {
+    if (text.trim() === '') continue;
+    const secret = decodeBase64(text);
+    if (!secret || secret.length === 0) {
+      problems.push(`QUALIFY_PREVIOUS_SECRETS: entry ${index + 1} is not base64`);
+      continue;
+    }
+    if (!secret.equals(current) && !secrets.some((s) => s.equals(secret))) secrets.push(secret);
+  }
+  return secrets;
+}
+
+/**
+ * The development secret kept in `./data/secret`: read, or generated once (0600, in a 0700
+ * directory). An empty or unreadable file is a problem, never a zero-length key; two processes
+ * starting at once agree on one file (`wx` creates it only if absent).
+ */
+function localSecret(path: string, problems: string[]): Buffer {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        problems.push(
+          `${path} cannot be read (${code ?? String(error)}); QUALIFY_SECRET is needed to open the data`,
+        );
+        return Buffer.alloc(0);
+      }
+      try {
+        mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+        const secret = randomBytes(32);
+        writeFileSync(path, `${secret.toString('base64')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+        return secret;
+      } catch (createError) {
+        if ((createError as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        problems.push(`${path} cannot be created (${(createError as NodeJS.ErrnoException).code})`);
+        return Buffer.alloc(0);
+      }
+    }
+    if (text.trim() === '') {
+      problems.push(
+        `${path} is empty; put back the secret it held (or, for a database with no data yet, delete the file to have a new one generated)`,
+      );
+      return Buffer.alloc(0);
+    }
+    return checkedSecret(text, path, problems);
+  }
+  problems.push(`${path} cannot be read`);
+  return Buffer.alloc(0);
 }

@@ -4,6 +4,7 @@ import { buildApp, loggerOptions } from './app.js';
 import { formatCredentials, seedFirstStart } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/database.js';
+import { type SealedUnder, verifyServiceSecret } from './secrets/key-check.js';
 import { createServices, type Services } from './services.js';
 import { createWebhookRuntime } from './webhooks/runtime.js';
 
@@ -21,12 +22,36 @@ export function openConfiguredDatabase(config: Config): Database {
   });
 }
 
+export interface ReadyDatabase {
+  database: Database;
+  /** Migrations this call applied. */
+  applied: string[];
+  sealedUnder: SealedUnder;
+}
+
+/**
+ * What the server and every CLI command do first: open, migrate, and check that QUALIFY_SECRET is
+ * the one the data was sealed under (issue 13 item 2). The database is closed again on failure.
+ */
+export async function openReadyDatabase(config: Config): Promise<ReadyDatabase> {
+  const database = openConfiguredDatabase(config);
+  try {
+    const applied = await migrate(database);
+    const sealedUnder = await verifyServiceSecret(database, config, Date.now());
+    return { database, applied, sealedUnder };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
 /** `qualify serve`: migrate, seed an empty database, listen, and stop cleanly on SIGTERM/SIGINT. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
-  const database = openConfiguredDatabase(config);
-  const applied = await migrate(database);
+  const { database, applied, sealedUnder } = await openReadyDatabase(config);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  if (sealedUnder === 'previous')
+    logger.warn('the data is sealed under a previous secret: run `qualify secret rotate` (issue 13)');
 
   const services = createServices(config, database);
   const credentials = await seedFirstStart(services);

@@ -46,14 +46,14 @@ export function createServices(config: Config, database: Database, clock: Clock 
   const lifecycle = new LifecycleService(clock, events);
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
   // SPEC §2 — the human side: survey, console, letters, health-data protection.
-  const cipher = new PhiCipher(config.secret);
+  const cipher = new PhiCipher(config.secret, config.previousSecrets);
   const audit = new AuditService(database, clock);
   const clinicians = new CliniciansService(database, clock, audit);
   const lmn = new LmnService(database, clock, cipher);
   const survey = new SurveyService(
     database,
     clock,
-    config.secret,
+    [config.secret, ...config.previousSecrets],
     cipher,
     lifecycle,
     audit,

@@ -1,14 +1,15 @@
 import { loadConfig } from '../config.js';
-import { migrate } from '../db/database.js';
-import { openConfiguredDatabase } from '../server.js';
+import { openReadyDatabase } from '../server.js';
 import { createServices, type Services } from '../services.js';
 
-/** Every command reads the same configuration as the server, and migrates before it works. */
+/**
+ * Every command reads the same configuration as the server, migrates before it works, and refuses
+ * a secret the data was not sealed under (issue 13 item 2).
+ */
 export async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = openConfiguredDatabase(config);
+  const { database } = await openReadyDatabase(config);
   try {
-    await migrate(database);
     return await work(createServices(config, database));
   } finally {
     await database.close();

@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerChannelCommands } from './channels.js';
 import { registerClinicianCommands } from './clinicians.js';
 import { registerOpsCommands } from './ops.js';
+import { registerSecretCommands } from './secrets.js';
 import { registerWebhookLegacyCommand } from './webhook-legacy.js';
 import { registerWebhookCommands } from './webhooks.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerWebhookCommands(program);
   registerWebhookLegacyCommand(program);
+  registerSecretCommands(program);
   return program;
 }
 

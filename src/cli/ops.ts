@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { migrate } from '../db/database.js';
 import { DAY_MS } from '../lib/clock.js';
-import { openConfiguredDatabase, startServer } from '../server.js';
+import { openReadyDatabase, startServer } from '../server.js';
 import { output, withServices } from './context.js';
 
 /** SPEC §1.8 — idempotency records are kept at least this long. */
@@ -33,9 +32,8 @@ export function registerOpsCommands(program: Command): void {
     .description('apply pending database migrations')
     .option('--json', 'print JSON', false)
     .action(async (opts: { json: boolean }) => {
-      const database = openConfiguredDatabase(loadConfig());
+      const { database, applied } = await openReadyDatabase(loadConfig());
       try {
-        const applied = await migrate(database);
         output(
           opts.json,
           { applied },

@@ -1,7 +1,11 @@
 import type { SurveyResponseTable } from '../db/schema.review.js';
 import type { Executor } from '../db/transaction.js';
+import { sealedColumn } from '../phi/sealed-column.repository.js';
 
 export type SurveyResponseRow = SurveyResponseTable;
+
+/** SPEC §2.6 — the answers, sealed (issue 13 item 2: listed in `src/phi/sealed-columns.ts`). */
+export const SEALED_SURVEY_ANSWERS = sealedColumn('survey_responses', 'session_id', 'answers');
 
 export class SurveyRepository {
   async insert(db: Executor, row: SurveyResponseRow): Promise<void> {

@@ -52,7 +52,8 @@ export class SurveyService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
-    private readonly secret: Buffer,
+    /** The current service secret first, then previous ones (issue 13 item 2). */
+    private readonly linkSecrets: readonly Buffer[],
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
     private readonly audit: AuditService,
@@ -159,7 +160,7 @@ export class SurveyService {
 
   /** SPEC §2.2 — the link's HMAC token: a forged or missing token never reaches the session. */
   private async authorised(sessionId: string, token: unknown): Promise<SessionRow> {
-    if (!verifySessionLinkToken(this.secret, sessionId, token)) {
+    if (!verifySessionLinkToken(this.linkSecrets, sessionId, token)) {
       throw new ApiError('Forbidden', 'This link is not valid. Please use the link you were given.');
     }
     const session = await this.sessions.find(this.database.db, sessionId);

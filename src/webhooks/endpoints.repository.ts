@@ -1,5 +1,6 @@
 import type { WebhookEndpointSecretTable, WebhookEndpointTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
+import { sealedColumn } from '../phi/sealed-column.repository.js';
 
 export type EndpointRow = WebhookEndpointTable;
 export type EndpointSecretRow = WebhookEndpointSecretTable;
@@ -19,6 +20,9 @@ const ENDPOINT_COLUMNS = [
 ] as const satisfies readonly (keyof EndpointRow)[];
 
 /** SQL for webhook endpoints and their secrets. A deleted endpoint is kept (its deliveries refer to it). */
+/** Webhook secrets, sealed: the server reads them back to sign (issue 13 item 2: listed in `src/phi/sealed-columns.ts`). */
+export const SEALED_WEBHOOK_SECRETS = sealedColumn('webhook_endpoint_secrets', 'id', 'secret');
+
 export class EndpointsRepository {
   async insert(db: Executor, row: EndpointRow): Promise<void> {
     await db.insertInto('webhook_endpoints').values(row).execute();
