@@ -1,0 +1,69 @@
+import { type ConsoleSession, consoleSignIn, submitSurveyOver } from './http-flow.js';
+import { type ProcessEnvOptions, request, runCliSync, showHttp } from './server-process.js';
+
+/**
+ * Write load on a running server, as real users make it: the merchant creates sessions, shoppers
+ * submit surveys, a clinician approves (a letter) or rejects them with notes, and the server
+ * delivers the webhooks. Used by the backup and secret-rotation tests.
+ */
+export interface LoadTarget {
+  url: string;
+  apiKey: string;
+  console: ConsoleSession;
+}
+
+export const CLINICIAN = { email: 'load.clinician@example.com', password: 'load test password 1234' };
+
+/** Adds the clinician the load signs in as (CLI, before or while a server runs). */
+export function addLoadClinician(options: ProcessEnvOptions): void {
+  const added = runCliSync(
+    [
+      'clinician',
+      'add',
+      '--email',
+      CLINICIAN.email,
+      '--name',
+      'Dr. Load',
+      '--npi',
+      '1234567893',
+      '--states',
+      'CA',
+      '--password-stdin',
+      '--json',
+    ],
+    { ...options, input: CLINICIAN.password },
+  );
+  if (added.status !== 0) throw new Error(`clinician add failed: ${added.stderr}`);
+}
+
+export async function loadTarget(url: string, apiKey: string): Promise<LoadTarget> {
+  return { url, apiKey, console: await consoleSignIn(url, CLINICIAN.email, CLINICIAN.password) };
+}
+
+/** One session through its whole life; returns its id and outcome. Throws on any unexpected answer. */
+export async function oneSession(
+  target: LoadTarget,
+  tag: string,
+): Promise<{ id: string; redirectUrl: string; decision: 'approve' | 'reject' }> {
+  const created = await request(target.url, 'POST', '/api/v1/qualification_session/create', {
+    key: target.apiKey,
+    body: {
+      idempotency_key: `load-${tag}`,
+      email: `${tag}@example.com`,
+      order_items: [{ sku: 'BP-1', name: 'Blood pressure cuff', price: 5000, quantity: 1 }],
+    },
+  });
+  if (created.status !== 200) throw new Error(`create ${tag}: ${showHttp(created)}`);
+  const session = JSON.parse(created.text) as { qualification_session_id: string; redirect_url: string };
+  const id = session.qualification_session_id;
+  const submitted = await submitSurveyOver(target.url, session.redirect_url, `details of ${tag}`);
+  if (submitted !== 200) throw new Error(`survey ${tag}: ${submitted}`);
+  const decision = Number(tag.replace(/\D/g, '') || 0) % 3 === 2 ? 'reject' : 'approve';
+  const fields =
+    decision === 'approve'
+      ? { sku: 'BP-1', validity_days: '365', note: `note on ${tag}` }
+      : { reason: 'clinician_declined', note: `note on ${tag}` };
+  const decided = await target.console.post(`/console/sessions/${id}/${decision}`, fields);
+  if (decided !== 303) throw new Error(`${decision} ${tag}: ${decided}`);
+  return { id, redirectUrl: session.redirect_url, decision };
+}
