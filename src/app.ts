@@ -10,6 +10,7 @@ import { frameworkErrors, registerErrorHandler } from './http/errors.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { rejectNulCharacters } from './http/nul-guard.js';
 import { registerRouting } from './http/routing.js';
+import { useSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { ApiError } from './lib/errors.js';
 import { hashApiKey } from './lib/tokens.js';
@@ -111,6 +112,8 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
   });
   registerErrorHandler(app);
   registerRouting(app);
+  const hsts = services.config.publicUrl.startsWith('https:');
+  useSecurityHeaders(app, 'api', { hsts });
 
   await app.register(swagger, {
     openapi: {
@@ -127,7 +130,10 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
       security: [{ ApiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(async (docs) => {
+    useSecurityHeaders(docs, 'docs', { hsts });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // SPEC §4.4 — Prometheus text; unauthenticated like /healthz (bind HOST to a private interface).

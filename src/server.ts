@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, loggerOptions } from './app.js';
-import { formatCredentials, seedFirstStart } from './bootstrap.js';
+import { formatCredentials, seedFirstStart, startBanner } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/database.js';
+import { dataFileWarnings } from './lib/private-files.js';
 import { type SealedUnder, verifyServiceSecret } from './secrets/key-check.js';
 import { createServices, type Services } from './services.js';
 import { createWebhookRuntime } from './webhooks/runtime.js';
@@ -60,6 +61,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({ services, logger });
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, engine: database.engine }, 'qualify listening');
+  process.stdout.write(`${startBanner(config, address)}\n`);
+  // Issue 13 item 4 — files others can read are reported, not silently changed.
+  for (const warning of dataFileWarnings(config))
+    logger.warn({ file: warning }, 'data file readable by others');
   // SPEC §3.4 — the dispatcher runs in the server process, woken by every commit that queues a delivery.
   const webhooks = createWebhookRuntime(services, {
     logger: logger.child({ component: 'webhooks' }),

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -13,6 +12,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
+import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
 import { migrations } from './migrations/index.js';
 import { QualifyPostgresDialect } from './pg-introspector.js';
 import type { DB } from './schema.js';
@@ -51,7 +51,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
 
 function openSqlite(path: string): Database {
   const file = path === ':memory:' || path === '' ? ':memory:' : resolve(path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Issue 13 item 4 — SQLite gives the WAL and shared-memory files the database file's mode.
+    ensurePrivateDir(dirname(file));
+    ensurePrivateFile(file);
+  }
   const sqlite = new SQLite(file);
   // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed
   // transaction across a process crash (kill -9); only an OS crash can lose the last ones.
@@ -108,6 +112,7 @@ function sqliteExclusive(file: string): Database['exclusive'] {
       release = done;
     });
     await previous;
+    if (file !== ':memory:') ensurePrivateFile(`${file}.lock`);
     const lock = file === ':memory:' ? undefined : new SQLite(`${file}.lock`, { timeout: 0 });
     try {
       if (lock) await lockExclusively(lock);

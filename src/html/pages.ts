@@ -2,17 +2,13 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { consoleRoutes } from '../console/console.routes.js';
+import { useSecurityHeaders } from '../http/security-headers.js';
 import { ApiError } from '../lib/errors.js';
 import { verifyRoutes } from '../lmn/lmn.routes.js';
 import type { Services } from '../services.js';
 import { surveyRoutes } from '../survey/survey.routes.js';
 import { messagePage } from './layout.js';
 import { sendHtml } from './reply.js';
-
-// Scripts are never needed; inline styles only. `form-action` is left out on purpose: Chrome applies
-// it to the redirect after a form POST, and the survey redirects to the merchant's success_url.
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * The human side (SPEC §2.2–§2.5): server-rendered pages for the shopper, the clinician console and
@@ -25,11 +21,8 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
   await app.register(formbody);
   await app.register(cookie);
 
+  useSecurityHeaders(app, 'pages', { hsts: services.config.publicUrl.startsWith('https:') });
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('content-security-policy', CSP);
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
     // Pages carry health information or capability links: never cached anywhere.
     reply.header('cache-control', 'no-store');
     return payload;

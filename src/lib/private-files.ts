@@ -8,7 +8,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { Config } from '../config.js';
 
 /**
  * Issue 13 item 4 — files holding Qualify's data (the database and its WAL and shared memory, the
@@ -62,3 +63,23 @@ export function filesIn(dir: string): string[] {
 }
 
 const octal = (mode: number) => `0${mode.toString(8).padStart(3, '0')}`;
+
+/**
+ * Issue 13 item 4 — the start-up check: every existing file and directory holding Qualify's data
+ * (SQLite database, WAL, shared memory and lock files, the generated secret, mail) that others
+ * could read, as warnings to log.
+ */
+export function dataFileWarnings(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string[] {
+  const mail = join(config.dataDir, 'mail');
+  const files = [join(config.dataDir, 'secret'), ...filesIn(mail)];
+  const directories = [config.dataDir, mail];
+  const sqlitePath = config.databaseUrl.startsWith('sqlite:')
+    ? config.databaseUrl.slice('sqlite:'.length)
+    : '';
+  if (sqlitePath !== '' && sqlitePath !== ':memory:') {
+    const db = resolve(sqlitePath);
+    files.push(db, `${db}-wal`, `${db}-shm`, `${db}.lock`);
+    if (!directories.includes(dirname(db))) directories.push(dirname(db));
+  }
+  return widerThanPrivate(files, directories);
+}

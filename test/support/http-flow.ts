@@ -1,4 +1,4 @@
-import { formBody, type FormFields } from './shopper.js';
+import { type FormFields, formBody } from './shopper.js';
 
 /**
  * The human side driven over real HTTP against a running `qualify serve` (for tests of whole
@@ -6,7 +6,11 @@ import { formBody, type FormFields } from './shopper.js';
  */
 
 /** Submits a valid survey on the shopper link `redirectUrl` (PUBLIC_URL replaced by `baseUrl`); the status. */
-export async function submitSurveyOver(baseUrl: string, redirectUrl: string, details: string): Promise<number> {
+export async function submitSurveyOver(
+  baseUrl: string,
+  redirectUrl: string,
+  details: string,
+): Promise<number> {
   const link = new URL(redirectUrl);
   const response = await fetch(`${baseUrl}${link.pathname}`, {
     method: 'POST',
@@ -47,7 +51,11 @@ function csrfOf(html: string): string {
 }
 
 /** Signs a clinician in through the real form and keeps the session cookie. */
-export async function consoleSignIn(baseUrl: string, email: string, password: string): Promise<ConsoleSession> {
+export async function consoleSignIn(
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<ConsoleSession> {
   const form = await fetch(`${baseUrl}/console`);
   const signInCookie = cookiesOf(form);
   const signedIn = await fetch(`${baseUrl}/console/sign-in`, {
