@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { humanPages } from './html/pages.js';
 import { API_KEY_HEADER, apiKeyAuth } from './http/auth.js';
 import { frameworkErrors, registerErrorHandler } from './http/errors.js';
+import { useIpRateLimits } from './http/ip-rate-limits.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { rejectNulCharacters } from './http/nul-guard.js';
 import { registerRouting } from './http/routing.js';
@@ -71,12 +72,21 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/** A hop count trusts that many proxies (Fastify's types take it as a function). */
+function trustProxyOption(
+  setting: boolean | number | string,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /** Builds the whole application without listening: the server and the tests drive the same app. */
 export async function buildApp({ services, logger, timeouts }: AppOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
+    // Issue 13 item 5 — the client address the per-IP limits count, behind a proxy too.
+    trustProxy: trustProxyOption(services.config.trustProxy),
     // randomUUID draws from a pre-filled entropy pool: far cheaper per request than randomBytes.
     genReqId: () => `req_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
     // Slow clients are cut off instead of holding a socket forever. Node checks the header and
@@ -155,6 +165,15 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     // JSON only (SPEC §1.2 → 415): Fastify would otherwise also accept text/plain bodies.
     api.removeContentTypeParser(['text/plain']);
     acceptEmptyJsonBody(api);
+    // Issue 13 item 5 — an address that keeps failing to authenticate waits before its key is even looked up.
+    useIpRateLimits(api, services.clock, [
+      {
+        name: 'unauthenticated',
+        perMinute: services.config.ipRateLimits.unauthenticated,
+        routes: '*',
+        counts: 'unauthorized',
+      },
+    ]);
     if (services.config.rateLimitPerMinute > 0) {
       await api.register(rateLimit, {
         max: services.config.rateLimitPerMinute,

@@ -23,6 +23,19 @@ export interface Config {
   readonly logLevel: string;
   /** Per API key, per instance. 0 disables the limit. */
   readonly rateLimitPerMinute: number;
+  /** Issue 13 item 5 — per IP address, per instance, per minute; 0 disables one. */
+  readonly ipRateLimits: {
+    /** API requests answered 401 (missing, unknown or revoked key). */
+    readonly unauthenticated: number;
+    /** Survey form posts (`POST /q/…`). */
+    readonly surveyPosts: number;
+    /** Letter verification pages. */
+    readonly verify: number;
+    /** Sign-in pages and posts (console, later the dashboard). */
+    readonly signIn: number;
+  };
+  /** Fastify's `trustProxy`: whose X-Forwarded-For gives the client address the IP limits count. */
+  readonly trustProxy: boolean | number | string;
   readonly dbPoolSize: number;
   readonly dbStatementTimeoutMs: number;
   /** SPEC §3.4 — how long a claimed webhook delivery stays an instance's before another may take it over. */
@@ -100,6 +113,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     10_000_000,
     problems,
   );
+  const perIp = (name: string, fallback: number) =>
+    parseInteger(env[name], fallback, name, 0, 1_000_000, problems);
+  const ipRateLimits = Object.freeze({
+    unauthenticated: perIp('QUALIFY_UNAUTHENTICATED_LIMIT_PER_MINUTE', 30),
+    surveyPosts: perIp('QUALIFY_SURVEY_LIMIT_PER_MINUTE', 30),
+    verify: perIp('QUALIFY_VERIFY_LIMIT_PER_MINUTE', 60),
+    signIn: perIp('QUALIFY_SIGN_IN_LIMIT_PER_MINUTE', 20),
+  });
+  const trustProxy = parseTrustProxy(env.QUALIFY_TRUST_PROXY, problems);
   const dbPoolSize = parseInteger(env.DATABASE_POOL_SIZE, 10, 'DATABASE_POOL_SIZE', 1, 1000, problems);
   const dbStatementTimeoutMs = parseInteger(
     env.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -134,6 +156,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     allowPrivateWebhooks,
     logLevel,
     rateLimitPerMinute,
+    ipRateLimits,
+    trustProxy,
     dbPoolSize,
     dbStatementTimeoutMs,
     webhookLeaseMs,
@@ -163,6 +187,16 @@ function parseBoolean(raw: string | undefined, fallback: boolean, name: string, 
   if (raw === 'false' || raw === '0') return false;
   problems.push(`${name} must be true or false (got "${raw}")`);
   return fallback;
+}
+
+/** `true`, a hop count, or comma-separated addresses/CIDRs of the proxies in front (Fastify's `trustProxy`). */
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*$/.test(raw)) return raw;
+  problems.push(`QUALIFY_TRUST_PROXY must be true, false, a hop count or proxy addresses (got "${raw}")`);
+  return false;
 }
 
 const GENERATE_HINT = 'generate one with `openssl rand -base64 32`';

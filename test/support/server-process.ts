@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { NO_IP_LIMITS } from './app.js';
 import { createTestDatabase } from './database.js';
 
 /**
@@ -64,6 +65,7 @@ function processEnv(
     PUBLIC_URL: 'http://qualify.test',
     LOG_LEVEL: server.logLevel,
     QUALIFY_RATE_LIMIT_PER_MINUTE: '0',
+    ...NO_IP_LIMITS,
     ...env,
   };
 }

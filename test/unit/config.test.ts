@@ -128,6 +128,31 @@ describe('loadConfig (SPEC §4.2)', () => {
     assert.throws(() => loadConfig({}, weakFile), /data\/secret is trivially weak/);
   });
 
+  it('per-IP limits and the proxies trusted for the client address (issue 13 item 5)', () => {
+    const defaults = loadConfig({ QUALIFY_SECRET: SECRET }, tempDir());
+    assert.deepEqual(defaults.ipRateLimits, { unauthenticated: 30, surveyPosts: 30, verify: 60, signIn: 20 });
+    assert.equal(defaults.trustProxy, false);
+    const set = loadConfig(
+      {
+        QUALIFY_SECRET: SECRET,
+        QUALIFY_SIGN_IN_LIMIT_PER_MINUTE: '0',
+        QUALIFY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+      },
+      tempDir(),
+    );
+    assert.equal(set.ipRateLimits.signIn, 0);
+    assert.equal(set.trustProxy, '10.0.0.0/8, 127.0.0.1');
+    assert.equal(loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_TRUST_PROXY: '2' }, tempDir()).trustProxy, 2);
+    assert.throws(
+      () =>
+        loadConfig(
+          { QUALIFY_SECRET: SECRET, QUALIFY_TRUST_PROXY: 'everyone', QUALIFY_VERIFY_LIMIT_PER_MINUTE: '-1' },
+          tempDir(),
+        ),
+      /QUALIFY_VERIFY_LIMIT_PER_MINUTE must be an integer[\s\S]*QUALIFY_TRUST_PROXY must be/,
+    );
+  });
+
   it('outside production a missing secret is generated once under ./data/secret and reused', () => {
     const dir = tempDir();
     const first = loadConfig({}, dir);
