@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { registerAuditCommands } from './audit.js';
+import { registerBackupCommands } from './backup.js';
 import { registerChannelCommands } from './channels.js';
 import { registerClinicianCommands } from './clinicians.js';
 import { registerOpsCommands } from './ops.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerWebhookCommands(program);
   registerWebhookLegacyCommand(program);
   registerSecretCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 
