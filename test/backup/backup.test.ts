@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createTestDatabase, TEST_ENGINE } from '../support/database.js';
-import { addLoadClinician, loadTarget, oneSession } from '../support/load.js';
+import { prepareLoad, runLoad } from '../support/load.js';
 import {
   newSecret,
   request,
@@ -34,35 +34,18 @@ describe('qualify backup and restore', {
     const server = await startServerProcess(live);
     let restored: Awaited<ReturnType<typeof startServerProcess>> | undefined;
     try {
-      const channel = await runCli<{ api_key: string }>(
-        ['channel', 'create', '--name', 'Backups', '--json'],
-        live,
-      );
-      addLoadClinician(live);
-      const hook = await request(server.url, 'POST', '/api/v1/webhook_endpoints', {
-        key: channel.api_key,
-        body: { url: receiver.url },
-      });
-      assert.equal(hook.status, 200, showHttp(hook));
-      const target = await loadTarget(server.url, channel.api_key);
-
-      const done: Array<Awaited<ReturnType<typeof oneSession>>> = [];
-      let stop = false;
-      const load = (async () => {
-        for (let i = 0; !stop; i++) done.push(await oneSession(target, `s-${i}`));
-      })();
-      while (done.length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+      const { apiKey, target } = await prepareLoad(server.url, live, receiver.url);
+      const load = runLoad(target, 's');
+      await load.reach(3);
       // Everything finished before the backup starts must be in it; the load goes on meanwhile.
-      const before = [...done];
+      const before = [...load.done];
       const backupFile = join(dir, 'qualify-backup.db');
       const backup = await runCli<{ file: string; sessions: number; letters: number }>(
         ['backup', backupFile, '--json'],
         live,
       );
-      const during = done.length;
-      while (done.length < during + 2) await new Promise((resolve) => setTimeout(resolve, 50));
-      stop = true;
-      await load;
+      await load.reach(load.done.length + 2);
+      await load.stop();
       assert.equal(statSync(backupFile).mode & 0o777, 0o600);
       assert.ok(backup.sessions >= before.length, JSON.stringify(backup));
 
@@ -95,7 +78,7 @@ describe('qualify backup and restore', {
       restored = await startServerProcess(fresh);
       for (const session of before) {
         const got = await request(restored.url, 'GET', `/api/v1/qualification_session/${session.id}`, {
-          key: channel.api_key,
+          key: apiKey,
         });
         assert.equal(got.status, 200, showHttp(got));
         const status = JSON.parse(got.text).status;
@@ -119,7 +102,7 @@ describe('qualify backup and restore', {
       }
       // Consistent at one instant: every decided session in the copy has its event and delivery.
       const listed = await request(restored.url, 'GET', '/api/v1/qualification_sessions?page_size=100', {
-        key: channel.api_key,
+        key: apiKey,
       });
       const sessions = JSON.parse(listed.text).qualification_sessions as Array<{
         qualification_session_id: string;

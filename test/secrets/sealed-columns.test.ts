@@ -5,6 +5,7 @@ import { SEALED_COLUMNS } from '../../src/phi/sealed-columns.js';
 import { rotateSecrets } from '../../src/secrets/rotation.service.js';
 import { createServices } from '../../src/services.js';
 import { createTestApp, show, TEST_SECRET, type TestApp, testConfig } from '../support/app.js';
+import { openEverySealedValue } from '../support/sealed.js';
 import { newSecret } from '../support/server-process.js';
 import { addClinician, createSession, signIn, submitSurvey } from '../support/shopper.js';
 
@@ -27,25 +28,9 @@ async function columnsHoldingEnvelopes(t: TestApp): Promise<Set<string>> {
   return found;
 }
 
-/** Every registered value, opened with `cipher` in its registered place; the names of those that fail. */
+/** The registered values `cipher` cannot open in their registered place. */
 async function unreadable(t: TestApp, cipher: PhiCipher): Promise<string[]> {
-  const failed: string[] = [];
-  for (const column of SEALED_COLUMNS) {
-    let after: string | null = null;
-    for (;;) {
-      const rows = await column.page(t.database.db, NO_KEY, after, 100);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        try {
-          cipher.decrypt(row.sealed, column.context(row.row_key));
-        } catch {
-          failed.push(`${column.name}:${row.row_key}`);
-        }
-      }
-      after = rows.at(-1)!.row_key;
-    }
-  }
-  return failed;
+  return (await openEverySealedValue(t.database.db, cipher)).unreadable;
 }
 
 describe('the registry of sealed columns (issue 13 item 2)', () => {

@@ -1,5 +1,5 @@
 import { type ConsoleSession, consoleSignIn, submitSurveyOver } from './http-flow.js';
-import { type ProcessEnvOptions, request, runCliSync, showHttp } from './server-process.js';
+import { type ProcessEnvOptions, request, runCli, runCliSync, showHttp } from './server-process.js';
 
 /**
  * Write load on a running server, as real users make it: the merchant creates sessions, shoppers
@@ -66,4 +66,73 @@ export async function oneSession(
   const decided = await target.console.post(`/console/sessions/${id}/${decision}`, fields);
   if (decided !== 303) throw new Error(`${decision} ${tag}: ${decided}`);
   return { id, redirectUrl: session.redirect_url, decision };
+}
+
+export interface PreparedLoad {
+  apiKey: string;
+  endpointId: string;
+  target: LoadTarget;
+}
+
+/** A channel and the load clinician (CLI), a webhook endpoint to `receiverUrl`, a signed-in console. */
+export async function prepareLoad(
+  serverUrl: string,
+  options: ProcessEnvOptions,
+  receiverUrl: string,
+): Promise<PreparedLoad> {
+  const channel = await runCli<{ api_key: string }>(
+    ['channel', 'create', '--name', 'Load', '--json'],
+    options,
+  );
+  addLoadClinician(options);
+  const endpoint = await request(serverUrl, 'POST', '/api/v1/webhook_endpoints', {
+    key: channel.api_key,
+    body: { url: receiverUrl },
+  });
+  if (endpoint.status !== 200) throw new Error(`webhook endpoint: ${showHttp(endpoint)}`);
+  return {
+    apiKey: channel.api_key,
+    endpointId: JSON.parse(endpoint.text).webhook_endpoint_id as string,
+    target: await loadTarget(serverUrl, channel.api_key),
+  };
+}
+
+export type FinishedSession = Awaited<ReturnType<typeof oneSession>>;
+
+export interface RunningLoad {
+  /** Sessions whose whole life is over, in order. */
+  readonly done: FinishedSession[];
+  /** Resolves once at least `count` sessions are done. */
+  reach(count: number): Promise<void>;
+  /** Lets the session in flight finish, then stops. */
+  stop(): Promise<void>;
+}
+
+/** Sessions one after another until stopped; `between` runs after each (more writes of another kind). */
+export function runLoad(
+  target: LoadTarget,
+  prefix: string,
+  between: (index: number) => Promise<void> = async () => {},
+): RunningLoad {
+  const done: FinishedSession[] = [];
+  let stopping = false;
+  const loop = (async () => {
+    for (let i = 0; !stopping; i++) {
+      done.push(await oneSession(target, `${prefix}-${i}`));
+      await between(i);
+    }
+  })();
+  return {
+    done,
+    async reach(count) {
+      while (done.length < count) {
+        if (stopping) throw new Error('the load stopped');
+        await Promise.race([loop, new Promise((resolve) => setTimeout(resolve, 50))]);
+      }
+    },
+    async stop() {
+      stopping = true;
+      await loop;
+    },
+  };
 }
