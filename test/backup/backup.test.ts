@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { restoreDatabase } from '../../src/backup/backup.service.js';
+import { openDatabase } from '../../src/db/database.js';
+import { testConfig } from '../support/app.js';
 import { createTestDatabase, TEST_ENGINE } from '../support/database.js';
-import { prepareLoad, runLoad } from '../support/load.js';
+import { prepareLoad, runLoad, seedLoad } from '../support/load.js';
 import {
   newSecret,
   request,
@@ -14,12 +17,6 @@ import {
   startServerProcess,
 } from '../support/server-process.js';
 import { Receiver } from '../webhooks/support.js';
-
-interface Delivery {
-  webhook_delivery_id: string;
-  qualification_session_id: string;
-  event_type: string;
-}
 
 // Issue 13 item 8 — an online backup under write load, restored into a fresh directory.
 describe('qualify backup and restore', {
@@ -31,10 +28,11 @@ describe('qualify backup and restore', {
     const receiver = await new Receiver().listen();
     const secret = newSecret();
     const live = { databaseUrl: database.url, secret };
+    const { apiKey } = await seedLoad(live);
     const server = await startServerProcess(live);
     let restored: Awaited<ReturnType<typeof startServerProcess>> | undefined;
     try {
-      const { apiKey, target } = await prepareLoad(server.url, live, receiver.url);
+      const { target } = await prepareLoad(server.url, apiKey, receiver.url);
       const load = runLoad(target, 's');
       await load.reach(3);
       // Everything finished before the backup starts must be in it; the load goes on meanwhile.
@@ -53,12 +51,19 @@ describe('qualify backup and restore', {
       const refused = runCliSync(['restore', backupFile, '--force'], live);
       assert.equal(refused.status, 1, refused.stdout);
       assert.match(refused.stderr, /is open in a running Qualify/);
+      const freshFile = join(dir, 'restored', 'data', 'qualify.db');
+      const fresh = { databaseUrl: `sqlite:${freshFile}`, secret };
+      const freshConfig = testConfig(fresh.databaseUrl, { QUALIFY_SECRET: secret });
       const notQualify = join(dir, 'junk.db');
       writeFileSync(notQualify, 'not a database at all, just text that is long enough to be a header');
-      const fresh = { databaseUrl: `sqlite:${join(dir, 'restored', 'data', 'qualify.db')}`, secret };
-      assert.match(runCliSync(['restore', notQualify], fresh).stderr, /is not a (SQLite|Qualify) database/);
-      assert.match(
-        runCliSync(['restore', backupFile], { ...fresh, secret: newSecret() }).stderr,
+      await assert.rejects(
+        restoreDatabase(freshConfig, notQualify, { force: false }),
+        /is not a (SQLite|Qualify) database/,
+      );
+      await assert.rejects(
+        restoreDatabase(testConfig(fresh.databaseUrl, { QUALIFY_SECRET: newSecret() }), backupFile, {
+          force: false,
+        }),
         /was made under another QUALIFY_SECRET/,
       );
 
@@ -66,15 +71,21 @@ describe('qualify backup and restore', {
         ['restore', backupFile, '--json'],
         fresh,
       );
+      assert.equal(restoredInfo.file, freshFile);
       assert.equal(restoredInfo.sessions, backup.sessions);
-      assert.equal(statSync(restoredInfo.file).mode & 0o777, 0o600);
+      assert.equal(statSync(freshFile).mode & 0o777, 0o600);
       assert.equal(statSync(join(dir, 'restored', 'data')).mode & 0o777, 0o700);
-      assert.match(runCliSync(['restore', backupFile], fresh).stderr, /exists; --force replaces it/);
-
-      const deliveries = await runCli<Delivery[]>(
-        ['webhook', 'deliveries', '--limit', '1000', '--json'],
-        fresh,
+      await assert.rejects(
+        restoreDatabase(freshConfig, backupFile, { force: false }),
+        /exists; --force replaces it/,
       );
+
+      const copy = openDatabase(fresh.databaseUrl);
+      const deliveries = await copy.db
+        .selectFrom('webhook_deliveries')
+        .select(['session_id', 'event_type'])
+        .execute()
+        .finally(() => copy.close());
       restored = await startServerProcess(fresh);
       for (const session of before) {
         const got = await request(restored.url, 'GET', `/api/v1/qualification_session/${session.id}`, {
@@ -93,7 +104,7 @@ describe('qualify backup and restore', {
             /Letter of Medical Necessity/,
             'the letter (its sealed clinical text too) is intact',
           );
-        const hooks = deliveries.filter((d) => d.qualification_session_id === session.id);
+        const hooks = deliveries.filter((d) => d.session_id === session.id);
         assert.deepEqual(
           hooks.map((d) => d.event_type),
           ['qualification_session.complete'],
@@ -111,7 +122,7 @@ describe('qualify backup and restore', {
       assert.equal(sessions.length, backup.sessions);
       for (const s of sessions.filter((x) => x.status === 'approved' || x.status === 'rejected'))
         assert.ok(
-          deliveries.some((d) => d.qualification_session_id === s.qualification_session_id),
+          deliveries.some((d) => d.session_id === s.qualification_session_id),
           `${s.qualification_session_id} is ${s.status} but has no delivery`,
         );
     } finally {

@@ -1,5 +1,8 @@
+import { migrate, openDatabase } from '../../src/db/database.js';
+import { createServices } from '../../src/services.js';
+import { testConfig } from './app.js';
 import { type ConsoleSession, consoleSignIn, submitSurveyOver } from './http-flow.js';
-import { type ProcessEnvOptions, request, runCli, runCliSync, showHttp } from './server-process.js';
+import { type ProcessEnvOptions, request, showHttp } from './server-process.js';
 
 /**
  * Write load on a running server, as real users make it: the merchant creates sessions, shoppers
@@ -14,26 +17,22 @@ export interface LoadTarget {
 
 export const CLINICIAN = { email: 'load.clinician@example.com', password: 'load test password 1234' };
 
-/** Adds the clinician the load signs in as (CLI, before or while a server runs). */
-export function addLoadClinician(options: ProcessEnvOptions): void {
-  const added = runCliSync(
-    [
-      'clinician',
-      'add',
-      '--email',
-      CLINICIAN.email,
-      '--name',
-      'Dr. Load',
-      '--npi',
-      '1234567893',
-      '--states',
-      'CA',
-      '--password-stdin',
-      '--json',
-    ],
-    { ...options, input: CLINICIAN.password },
-  );
-  if (added.status !== 0) throw new Error(`clinician add failed: ${added.stderr}`);
+/**
+ * A channel and the clinician the load signs in as, written straight into the database before a
+ * server starts (spawning CLI commands for them costs seconds each on a busy machine).
+ */
+export async function seedLoad(options: ProcessEnvOptions): Promise<{ apiKey: string }> {
+  const config = testConfig(options.databaseUrl, { QUALIFY_SECRET: options.secret });
+  const database = openDatabase(config.databaseUrl);
+  try {
+    await migrate(database);
+    const services = createServices(config, database);
+    const channel = await services.channels.createChannel('Load', false);
+    await services.clinicians.add({ ...CLINICIAN, name: 'Dr. Load', npi: '1234567893', states: ['CA'] });
+    return { apiKey: channel.api_key };
+  } finally {
+    await database.close();
+  }
 }
 
 export async function loadTarget(url: string, apiKey: string): Promise<LoadTarget> {
@@ -74,26 +73,21 @@ export interface PreparedLoad {
   target: LoadTarget;
 }
 
-/** A channel and the load clinician (CLI), a webhook endpoint to `receiverUrl`, a signed-in console. */
+/** A webhook endpoint to `receiverUrl` and a signed-in console on a running server. */
 export async function prepareLoad(
   serverUrl: string,
-  options: ProcessEnvOptions,
+  apiKey: string,
   receiverUrl: string,
 ): Promise<PreparedLoad> {
-  const channel = await runCli<{ api_key: string }>(
-    ['channel', 'create', '--name', 'Load', '--json'],
-    options,
-  );
-  addLoadClinician(options);
   const endpoint = await request(serverUrl, 'POST', '/api/v1/webhook_endpoints', {
-    key: channel.api_key,
+    key: apiKey,
     body: { url: receiverUrl },
   });
   if (endpoint.status !== 200) throw new Error(`webhook endpoint: ${showHttp(endpoint)}`);
   return {
-    apiKey: channel.api_key,
+    apiKey,
     endpointId: JSON.parse(endpoint.text).webhook_endpoint_id as string,
-    target: await loadTarget(serverUrl, channel.api_key),
+    target: await loadTarget(serverUrl, apiKey),
   };
 }
 
