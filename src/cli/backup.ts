@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { type BackupResult, backupDatabase, restoreDatabase } from '../backup/backup.service.js';
-import { loadConfig } from '../config.js';
+import type { BackupResult } from '../backup/backup.service.js';
 import { output } from './context.js';
+
+// Loaded when the command runs: `qualify --help` stays light.
+const load = () => Promise.all([import('../backup/backup.service.js'), import('../config.js')]);
 
 const summary = (r: BackupResult) =>
   `${r.sessions} sessions, ${r.letters} letters, ${r.deliveries} webhook deliveries; ${(r.bytes / 1_048_576).toFixed(1)} MiB`;
@@ -14,6 +16,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--force', 'replace <file> if it exists', false)
     .option('--json', 'print JSON', false)
     .action(async (file: string, opts: { force: boolean; json: boolean }) => {
+      const [{ backupDatabase }, { loadConfig }] = await load();
       const result = await backupDatabase(loadConfig(), file, opts);
       output(
         opts.json,
@@ -28,6 +31,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--force', 'replace an existing database', false)
     .option('--json', 'print JSON', false)
     .action(async (file: string, opts: { force: boolean; json: boolean }) => {
+      const [{ restoreDatabase }, { loadConfig }] = await load();
       const result = await restoreDatabase(loadConfig(), file, opts);
       output(
         opts.json,

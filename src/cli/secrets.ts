@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { PhiCipher } from '../phi/phi.cipher.js';
-import { moveKeyCheckToCurrent } from '../secrets/key-check.js';
-import { rotateSecrets } from '../secrets/rotation.service.js';
 import { output, withServices } from './context.js';
 
 /**
@@ -19,6 +16,11 @@ export function registerSecretCommands(program: Command): void {
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
         throw new Error('--batch-size must be an integer from 1 to 10000');
+      const [{ PhiCipher }, { moveKeyCheckToCurrent }, { rotateSecrets }] = await Promise.all([
+        import('../phi/phi.cipher.js'),
+        import('../secrets/key-check.js'),
+        import('../secrets/rotation.service.js'),
+      ]);
       const { report, previous } = await withServices(async (s) => {
         const cipher = new PhiCipher(s.config.secret, s.config.previousSecrets);
         const report = await rotateSecrets(s.database, cipher, {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { presentEndpoint } from '../webhooks/webhooks.presenter.js';
 import { output, withServices } from './context.js';
 
 /**
@@ -14,6 +13,7 @@ export function registerWebhookLegacyCommand(program: Command): void {
     .description('keep an unsigned endpoint in the legacy mode on purpose (needed in production)')
     .option('--json', 'print JSON', false)
     .action(async (id: string, opts: { json: boolean }) => {
+      const { presentEndpoint } = await import('../webhooks/webhooks.presenter.js');
       const endpoint = await withServices((s) => s.webhookEndpoints.markLegacy(id));
       output(
         opts.json,
