@@ -1,12 +1,13 @@
 // Child processes of the benchmark: the Qualify server under test and the bare node:http baseline.
 // Neither shares a process with autocannon, which runs in the orchestrator.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const BENCH_SECRET = Buffer.alloc(32, 3).toString('base64');
+export const BENCH_SECRET = createHash('sha256').update('qualify bench secret').digest('base64');
 
 export interface Child {
   url: string;

@@ -79,7 +79,7 @@ async function prepareDatabase(engine: Engine, k: Knobs): Promise<BenchDatabase>
     const file = join(tmpdir(), `qualify-bench-${process.pid}.db`);
     url = `sqlite:${file}`;
     drop = async () => {
-      for (const ext of ['', '-wal', '-shm']) rmSync(`${file}${ext}`, { force: true });
+      for (const ext of ['', '-wal', '-shm', '.lock', '.instances']) rmSync(`${file}${ext}`, { force: true });
     };
     await drop();
   } else {

@@ -30,7 +30,13 @@ export function parseSignatureHeader(header) {
  * several secrets, e.g. both during a rotation) and its timestamp is within `toleranceSeconds`
  * (default 300) of now. False for anything else: a missing or malformed header, a tampered body,
  * the wrong secret, a stale or future timestamp. Never throws for bad input from the network;
- * throws a TypeError only when the receiver passes no secret or no body.
+ * throws a TypeError only for the receiver's own mistakes: no secret, no body, or a tolerance
+ * that is not a positive number of seconds (0 used to mean "no check", which let a captured
+ * delivery be replayed forever; there is no way to switch the check off).
+ *
+ * Replay protection: the signature covers `t`, so a captured delivery can be replayed only
+ * within the tolerance. Inside that window, dedupe on `webhook_delivery_id` (remember each id for
+ * at least the tolerance) and a replay is harmless.
  *
  * `rawBody` must be the exact bytes received (a string or a Buffer), before any JSON parsing.
  */
@@ -41,11 +47,13 @@ export function verifyWebhook(rawBody, header, secret, options = {}) {
   if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array))
     throw new TypeError('verifyWebhook: rawBody must be the raw request body (string or Buffer)');
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance <= 0)
+    throw new TypeError('verifyWebhook: toleranceSeconds must be a positive number of seconds');
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
 
   const parsed = parseSignatureHeader(Array.isArray(header) ? header[0] : header);
   if (!parsed || parsed.signatures.length === 0) return false;
-  if (tolerance > 0 && Math.abs(nowSeconds - parsed.timestamp) > tolerance) return false;
+  if (Math.abs(nowSeconds - parsed.timestamp) > tolerance) return false;
 
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : Buffer.from(rawBody);
   const signed = Buffer.concat([Buffer.from(`${parsed.timestamp}.`, 'utf8'), body]);

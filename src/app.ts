@@ -7,9 +7,11 @@ import { humanPages } from './html/pages.js';
 import { API_KEY_HEADER, apiKeyAuth } from './http/auth.js';
 import { DeferredCompiles } from './http/deferred-compiles.js';
 import { frameworkErrors, registerErrorHandler } from './http/errors.js';
+import { useIpRateLimits } from './http/ip-rate-limits.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { rejectNulCharacters } from './http/nul-guard.js';
 import { registerRouting } from './http/routing.js';
+import { useSecurityHeaders } from './http/security-headers.js';
 import { ApiError } from './lib/errors.js';
 import { hashApiKey } from './lib/tokens.js';
 import type { Services } from './services.js';
@@ -69,6 +71,13 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/** A hop count trusts that many proxies (Fastify's types take it as a function). */
+function trustProxyOption(
+  setting: boolean | number | string,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /** Builds the whole application without listening: the server and the tests drive the same app. */
 export async function buildApp({ services, logger, timeouts }: AppOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_TIMEOUTS, ...timeouts };
@@ -76,6 +85,8 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
+    // Issue 13 item 5 — the client address the per-IP limits count, behind a proxy too.
+    trustProxy: trustProxyOption(services.config.trustProxy),
     // randomUUID draws from a pre-filled entropy pool: far cheaper per request than randomBytes.
     genReqId: () => `req_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
     // Slow clients are cut off instead of holding a socket forever. Node checks the header and
@@ -115,6 +126,8 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
   });
   registerErrorHandler(app);
   registerRouting(app);
+  const hsts = services.config.publicUrl.startsWith('https:');
+  useSecurityHeaders(app, 'api', { hsts });
 
   await app.register(swagger, {
     openapi: {
@@ -131,7 +144,10 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
       security: [{ ApiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(async (docs) => {
+    useSecurityHeaders(docs, 'docs', { hsts });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // SPEC §4.4 — Prometheus text; unauthenticated like /healthz (bind HOST to a private interface).
@@ -153,6 +169,15 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     // JSON only (SPEC §1.2 → 415): Fastify would otherwise also accept text/plain bodies.
     api.removeContentTypeParser(['text/plain']);
     acceptEmptyJsonBody(api);
+    // Issue 13 item 5 — an address that keeps failing to authenticate waits before its key is even looked up.
+    useIpRateLimits(api, services.clock, [
+      {
+        name: 'unauthenticated',
+        perMinute: services.config.ipRateLimits.unauthenticated,
+        routes: '*',
+        counts: 'unauthorized',
+      },
+    ]);
     if (services.config.rateLimitPerMinute > 0) {
       await api.register(rateLimit, {
         max: services.config.rateLimitPerMinute,

@@ -1,3 +1,4 @@
+import type { Config } from './config.js';
 import type { Services } from './services.js';
 import { US_STATES } from './survey/definition.js';
 
@@ -57,4 +58,26 @@ export function formatCredentials(credentials: FirstStartCredentials, publicUrl:
     `  API docs               ${publicUrl}/docs`,
     '',
   ].join('\n');
+}
+
+/**
+ * Issue 13 item 1 — one line at every start saying where Qualify listens and what that means:
+ * by default (HOST unset) only this machine can connect, and outside production private webhook
+ * targets are allowed.
+ */
+export function startBanner(
+  config: Pick<Config, 'env' | 'host' | 'allowPrivateWebhooks'>,
+  address: string,
+): string {
+  const { host } = config;
+  const reach =
+    host === 'localhost' || host === '::1' || host.startsWith('127.')
+      ? 'only this machine can connect; set HOST (e.g. HOST=0.0.0.0) to accept others'
+      : host === '0.0.0.0' || host === '::'
+        ? 'on every network interface'
+        : `on ${host}`;
+  const webhooks = config.allowPrivateWebhooks
+    ? 'webhooks may target private addresses'
+    : 'webhooks to private addresses are refused';
+  return `  Qualify (${config.env}) listening on ${address} — ${reach}; ${webhooks}`;
 }

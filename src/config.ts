@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { checkedSecret, localSecret, parsePreviousSecrets } from './secrets/secret-sources.js';
 
 export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -12,11 +11,31 @@ export interface Config {
   readonly host: string;
   readonly databaseUrl: string;
   readonly publicUrl: string;
+  /** `./data`: the generated secret, the default database and mail files live here (issue 13 item 4). */
+  readonly dataDir: string;
   readonly secret: Buffer;
+  /**
+   * Issue 13 item 2 — secrets this database was sealed under before a rotation: still accepted for
+   * decrypting and for old shopper links until `qualify secret rotate` has re-sealed everything.
+   */
+  readonly previousSecrets: readonly Buffer[];
   readonly allowPrivateWebhooks: boolean;
   readonly logLevel: string;
   /** Per API key, per instance. 0 disables the limit. */
   readonly rateLimitPerMinute: number;
+  /** Issue 13 item 5 — per IP address, per instance, per minute; 0 disables one. */
+  readonly ipRateLimits: {
+    /** API requests answered 401 (missing, unknown or revoked key). */
+    readonly unauthenticated: number;
+    /** Survey form posts (`POST /q/…`). */
+    readonly surveyPosts: number;
+    /** Letter verification pages. */
+    readonly verify: number;
+    /** Sign-in pages and posts (console, later the dashboard). */
+    readonly signIn: number;
+  };
+  /** Fastify's `trustProxy`: whose X-Forwarded-For gives the client address the IP limits count. */
+  readonly trustProxy: boolean | number | string;
   readonly dbPoolSize: number;
   readonly dbStatementTimeoutMs: number;
   /** SPEC §3.4 — how long a claimed webhook delivery stays an instance's before another may take it over. */
@@ -38,6 +57,7 @@ type Env = Record<string, string | undefined>;
  * Reads every variable, collects every problem, and reports them together.
  * Outside production a missing QUALIFY_SECRET is generated once and kept in ./data/secret
  * (next to the default database) so restarts keep the same keys, tokens and ciphertexts.
+ * A weak, short, empty or unreadable secret is a problem like any other (issue 13 item 2).
  */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
@@ -63,15 +83,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push(`PUBLIC_URL must be an absolute http(s) URL (got "${publicUrl}")`);
   }
 
+  const dataDir = resolve(cwd, 'data');
   let secret: Buffer = Buffer.alloc(0);
   if (env.QUALIFY_SECRET !== undefined) {
-    secret = Buffer.from(env.QUALIFY_SECRET, 'base64');
-    if (secret.length < 32) problems.push('QUALIFY_SECRET must be at least 32 bytes, base64-encoded');
+    secret = checkedSecret(env.QUALIFY_SECRET, 'QUALIFY_SECRET', problems);
   } else if (production) {
     problems.push('QUALIFY_SECRET is required when QUALIFY_ENV=production');
   } else {
-    secret = localSecret(resolve(cwd, 'data', 'secret'));
+    secret = localSecret(resolve(dataDir, 'secret'), problems);
   }
+  const previousSecrets = parsePreviousSecrets(env.QUALIFY_PREVIOUS_SECRETS, secret, problems);
 
   const allowPrivateWebhooks = parseBoolean(
     env.QUALIFY_ALLOW_PRIVATE_WEBHOOKS,
@@ -91,6 +112,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     10_000_000,
     problems,
   );
+  const perIp = (name: string, fallback: number) =>
+    parseInteger(env[name], fallback, name, 0, 1_000_000, problems);
+  const ipRateLimits = Object.freeze({
+    unauthenticated: perIp('QUALIFY_UNAUTHENTICATED_LIMIT_PER_MINUTE', 30),
+    surveyPosts: perIp('QUALIFY_SURVEY_LIMIT_PER_MINUTE', 30),
+    verify: perIp('QUALIFY_VERIFY_LIMIT_PER_MINUTE', 60),
+    signIn: perIp('QUALIFY_SIGN_IN_LIMIT_PER_MINUTE', 20),
+  });
+  const trustProxy = parseTrustProxy(env.QUALIFY_TRUST_PROXY, problems);
   const dbPoolSize = parseInteger(env.DATABASE_POOL_SIZE, 10, 'DATABASE_POOL_SIZE', 1, 1000, problems);
   const dbStatementTimeoutMs = parseInteger(
     env.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -119,10 +149,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host,
     databaseUrl,
     publicUrl,
+    dataDir,
     secret,
+    previousSecrets: Object.freeze(previousSecrets),
     allowPrivateWebhooks,
     logLevel,
     rateLimitPerMinute,
+    ipRateLimits,
+    trustProxy,
     dbPoolSize,
     dbStatementTimeoutMs,
     webhookLeaseMs,
@@ -154,10 +188,12 @@ function parseBoolean(raw: string | undefined, fallback: boolean, name: string, 
   return fallback;
 }
 
-function localSecret(path: string): Buffer {
-  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
-  mkdirSync(dirname(path), { recursive: true });
-  const secret = randomBytes(32);
-  writeFileSync(path, `${secret.toString('base64')}\n`, { mode: 0o600 });
-  return secret;
+/** `true`, a hop count, or comma-separated addresses/CIDRs of the proxies in front (Fastify's `trustProxy`). */
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*$/.test(raw)) return raw;
+  problems.push(`QUALIFY_TRUST_PROXY must be true, false, a hop count or proxy addresses (got "${raw}")`);
+  return false;
 }

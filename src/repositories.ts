@@ -7,6 +7,7 @@ import type { DB } from './db/schema.js';
 import { EventsRepository } from './events/events.repository.js';
 import { IdempotencyKeysRepository } from './idempotency/idempotency.repository.js';
 import { LmnRepository } from './lmn/lmn.repository.js';
+import { KeyCheckRepository } from './secrets/key-check.repository.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SurveyResponsesRepository } from './survey/survey-responses.repository.js';
 import { DeliveriesRepository } from './webhooks/deliveries.repository.js';
@@ -30,6 +31,7 @@ export interface Repositories {
   readonly reviews: ReviewsRepository;
   readonly lmns: LmnRepository;
   readonly audit: AuditRepository;
+  readonly keyChecks: KeyCheckRepository;
 }
 
 export function createRepositories(): Repositories {
@@ -46,6 +48,7 @@ export function createRepositories(): Repositories {
     reviews: new ReviewsRepository(),
     lmns: new LmnRepository(),
     audit: new AuditRepository(),
+    keyChecks: new KeyCheckRepository(),
   };
 }
 
@@ -75,4 +78,5 @@ export const TABLE_OWNERS = {
   lmns: 'lmns',
   audit_log: 'audit',
   audit_head: 'audit',
+  key_checks: 'keyChecks',
 } as const satisfies Record<keyof DB, keyof Repositories>;

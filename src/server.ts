@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
-import { formatCredentials, seedFirstStart } from './bootstrap.js';
+import { formatCredentials, seedFirstStart, startBanner } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/database.js';
+import { dataFileWarnings } from './lib/private-files.js';
+import { type SealedUnder, verifyServiceSecret } from './secrets/key-check.js';
 import { createServices, type Services } from './services.js';
 
 export interface RunningServer {
@@ -19,6 +21,29 @@ export function openConfiguredDatabase(config: Config): Database {
   });
 }
 
+export interface ReadyDatabase {
+  database: Database;
+  /** Migrations this call applied. */
+  applied: string[];
+  sealedUnder: SealedUnder;
+}
+
+/**
+ * What the server and every CLI command do first: open, migrate, and check that QUALIFY_SECRET is
+ * the one the data was sealed under (issue 13 item 2). The database is closed again on failure.
+ */
+export async function openReadyDatabase(config: Config): Promise<ReadyDatabase> {
+  const database = openConfiguredDatabase(config);
+  try {
+    const applied = await migrate(database);
+    const sealedUnder = await verifyServiceSecret(database, config, Date.now());
+    return { database, applied, sealedUnder };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
 /** `qualify serve`: migrate, seed an empty database, listen, and stop cleanly on SIGTERM/SIGINT. */
 export async function startServer(config: Config): Promise<RunningServer> {
   // issue 9 item 3 — imported here rather than at the top: CLI commands import this module for
@@ -29,9 +54,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     import('./app.js'),
   ]);
   const logger = createLogger(loggerOptions(config.logLevel) as pino.LoggerOptions);
-  const database = openConfiguredDatabase(config);
-  const applied = await migrate(database);
+  const { database, applied, sealedUnder } = await openReadyDatabase(config);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  if (sealedUnder === 'previous')
+    logger.warn('the data is sealed under a previous secret: run `qualify secret rotate` (issue 13)');
 
   const services = createServices(config, database);
   const credentials = await seedFirstStart(services);
@@ -40,6 +66,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({ services, logger });
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, engine: database.engine }, 'qualify listening');
+  process.stdout.write(`${startBanner(config, address)}\n`);
+  // Issue 13 item 4 — files others can read are reported, not silently changed.
+  for (const warning of dataFileWarnings(config))
+    logger.warn({ file: warning }, 'data file readable by others');
   // SPEC §3.4 — the dispatcher runs in the server process, woken by every commit that queues a delivery.
   const { createWebhookRuntime } = await import('./webhooks/runtime.js');
   const webhooks = createWebhookRuntime(services, {

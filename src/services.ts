@@ -18,6 +18,7 @@ import { loadSurveyDefinition } from './survey/definition.js';
 import { SurveyService } from './survey/survey.service.js';
 import { WebhookDeliveriesService } from './webhooks/deliveries.service.js';
 import { WebhookEndpointsService } from './webhooks/endpoints.service.js';
+import { webhookPolicy } from './webhooks/policy.js';
 
 /** Every service, wired once; routes and the CLI take what they need from here. */
 export interface Services {
@@ -49,7 +50,7 @@ export function createServices(config: Config, database: Database, clock: Clock 
   const lifecycle = new LifecycleService(clock, repos.sessions, events);
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
   // SPEC §2 — the human side: survey, console, letters, health-data protection.
-  const cipher = new PhiCipher(config.secret);
+  const cipher = new PhiCipher(config.secret, config.previousSecrets);
   const audit = new AuditService(database, clock, repos.audit);
   const clinicians = new CliniciansService(database, clock, repos.clinicians, audit);
   const lmn = new LmnService(database, clock, repos.lmns, cipher);
@@ -57,7 +58,7 @@ export function createServices(config: Config, database: Database, clock: Clock 
     database,
     clock,
     { sessions: repos.sessions, responses: repos.surveyResponses },
-    config.secret,
+    [config.secret, ...config.previousSecrets],
     cipher,
     lifecycle,
     audit,
@@ -75,10 +76,14 @@ export function createServices(config: Config, database: Database, clock: Clock 
     lifecycle,
     sessions: new SessionsService(database, clock, repos.sessions, idempotency, lifecycle, presenter),
     metrics: new MetricsService(database, clock, repos),
-    webhookEndpoints: new WebhookEndpointsService(database, clock, repos, events, {
-      secret: config.secret,
-      allowPrivateWebhooks: config.allowPrivateWebhooks,
-    }),
+    webhookEndpoints: new WebhookEndpointsService(
+      database,
+      clock,
+      repos,
+      events,
+      cipher,
+      webhookPolicy(config),
+    ),
     webhookDeliveries: new WebhookDeliveriesService(database, clock, repos.deliveries, repos.endpoints),
     audit,
     clinicians,

@@ -6,16 +6,21 @@ import type { Services } from '../services.js';
 // commander, this file and dependency-free modules (test/cli/lazy-loading.test.ts checks it); what
 // a command needs (configuration, database drivers, services) is imported when the command runs.
 
-/** Opens the database the configuration names for one command, and closes it afterwards. */
-export async function withDatabase<T>(work: (database: Database, config: Config) => Promise<T>): Promise<T> {
-  const [{ loadConfig }, { openConfiguredDatabase }] = await Promise.all([
+/**
+ * Opens the database the configuration names for one command, migrates it, refuses a secret the
+ * data was not sealed under (issue 13 item 2), and closes it afterwards.
+ */
+export async function withDatabase<T>(
+  work: (database: Database, config: Config, applied: string[]) => Promise<T>,
+): Promise<T> {
+  const [{ loadConfig }, { openReadyDatabase }] = await Promise.all([
     import('../config.js'),
     import('../server.js'),
   ]);
   const config = loadConfig();
-  const database = openConfiguredDatabase(config);
+  const { database, applied } = await openReadyDatabase(config);
   try {
-    return await work(database, config);
+    return await work(database, config, applied);
   } finally {
     await database.close();
   }
@@ -24,11 +29,7 @@ export async function withDatabase<T>(work: (database: Database, config: Config)
 /** Every command reads the same configuration as the server, and migrates before it works. */
 export function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   return withDatabase(async (database, config) => {
-    const [{ migrate }, { createServices }] = await Promise.all([
-      import('../db/database.js'),
-      import('../services.js'),
-    ]);
-    await migrate(database);
+    const { createServices } = await import('../services.js');
     return work(createServices(config, database));
   });
 }
@@ -36,4 +37,13 @@ export function withServices<T>(work: (services: Services) => Promise<T>): Promi
 /** Prints either JSON or a human line. */
 export function output(json: boolean, value: unknown, human: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+}
+
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `0`, `90s`, `30m`, `24h`, `7d` (a bare number is seconds) → milliseconds. */
+export function parseDuration(text: string, option: string): number {
+  const match = text.trim().match(/^(\d{1,7})([smhd]?)$/);
+  if (!match) throw new Error(`${option} must be a duration like 0, 90s, 30m, 24h or 7d (got "${text}")`);
+  return Number(match[1]) * UNIT_MS[(match[2] || 's') as keyof typeof UNIT_MS];
 }

@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { registerAuditCommands } from './audit.js';
+import { registerBackupCommands } from './backup.js';
 import { registerChannelCommands } from './channels.js';
 import { registerClinicianCommands } from './clinicians.js';
 import { registerOpsCommands } from './ops.js';
+import { registerSecretCommands } from './secrets.js';
+import { registerWebhookLegacyCommand } from './webhook-legacy.js';
 import { registerWebhookCommands } from './webhooks.js';
 
 export function buildProgram(): Command {
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerClinicianCommands(program);
   registerAuditCommands(program);
   registerWebhookCommands(program);
+  registerWebhookLegacyCommand(program);
+  registerSecretCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../lib/errors.js';
 import { presentAttempt, presentDelivery, presentEndpoint } from '../webhooks/webhooks.presenter.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhooks/webhooks.vocabulary.js';
-import { output, withServices } from './context.js';
+import { output, parseDuration, withServices } from './context.js';
 
 /** SPEC §3, §4.1 — `qualify webhook add|list|deliveries|redeliver|test|rotate-secret|enable|delete`. */
 export function registerWebhookCommands(program: Command): void {
@@ -14,10 +14,18 @@ export function registerWebhookCommands(program: Command): void {
     .requiredOption('--channel <id>', 'sales channel id')
     .requiredOption('--url <url>', 'absolute http(s) URL')
     .option('--unsigned', 'legacy unsigned mode: flat payload, secret in x-truemed-api-key', false)
+    .option('--legacy', 'with --unsigned: keep the legacy mode on purpose (required in production)', false)
     .option('--events <list>', 'comma-separated event types (default qualification_session.complete)')
     .option('--json', 'print JSON', false)
     .action(
-      async (opts: { channel: string; url: string; unsigned: boolean; events?: string; json: boolean }) => {
+      async (opts: {
+        channel: string;
+        url: string;
+        unsigned: boolean;
+        legacy: boolean;
+        events?: string;
+        json: boolean;
+      }) => {
         const events = opts.events
           ?.split(',')
           .map((e) => e.trim())
@@ -26,6 +34,7 @@ export function registerWebhookCommands(program: Command): void {
           s.webhookEndpoints.create(opts.channel, {
             url: opts.url,
             mode: opts.unsigned ? 'unsigned' : 'signed',
+            ...(opts.legacy ? { legacy: true } : {}),
             ...(events ? { events } : {}),
           }),
         );
@@ -140,14 +149,26 @@ export function registerWebhookCommands(program: Command): void {
 
   webhook
     .command('rotate-secret <webhook_endpoint_id>')
-    .description('new secret (shown once); the old one stays valid for 24 h')
+    .description('new secret (shown once); the old one stays valid for --overlap (default 24h)')
+    .option(
+      '--overlap <duration>',
+      'how long the old secret keeps signing: 0 (retire it now), 90s, 30m, 24h, 7d',
+      '24h',
+    )
     .option('--json', 'print JSON', false)
-    .action(async (id: string, opts: { json: boolean }) => {
-      const { endpoint, secret } = await withServices((s) => s.webhookEndpoints.rotateSecret(null, id));
+    .action(async (id: string, opts: { overlap: string; json: boolean }) => {
+      const overlapMs = parseDuration(opts.overlap, '--overlap');
+      const { endpoint, secret } = await withServices((s) =>
+        s.webhookEndpoints.rotateSecret(null, id, overlapMs),
+      );
       output(
         opts.json,
-        { webhook_endpoint_id: endpoint.id, secret },
-        `new secret for ${endpoint.id}: ${secret}\nThe previous secret stays valid for 24 h. The new one is shown once.`,
+        { webhook_endpoint_id: endpoint.id, secret, overlap_seconds: overlapMs / 1000 },
+        `new secret for ${endpoint.id}: ${secret}\n${
+          overlapMs === 0
+            ? 'The previous secret is retired now.'
+            : `The previous secret stays valid for ${opts.overlap}.`
+        } The new one is shown once.`,
       );
     });
 

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -14,6 +13,7 @@ import {
   sql,
 } from 'kysely';
 import type pgModule from 'pg';
+import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
 import { migrations } from './migrations/index.js';
 import { QualifyPostgresDialect } from './pg-introspector.js';
 import type { DB } from './schema.js';
@@ -52,7 +52,12 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
 
 function openSqlite(path: string): Database {
   const file = path === ':memory:' || path === '' ? ':memory:' : resolve(path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Issue 13 item 4 — SQLite gives the WAL and shared-memory files the database file's mode.
+    ensurePrivateDir(dirname(file));
+    ensurePrivateFile(file);
+  }
+  const instance = file === ':memory:' ? undefined : holdInstanceLock(file);
   const sqlite = new SQLite(file);
   // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed
   // transaction across a process crash (kill -9); only an OS crash can lose the last ones.
@@ -68,7 +73,60 @@ function openSqlite(path: string): Database {
     engine: 'sqlite',
     exclusive: sqliteExclusive(file),
     ping: () => ping(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      instance?.close();
+    },
+  };
+}
+
+/**
+ * Issue 13 item 8 — every process with a SQLite database open (servers, commands) holds a shared
+ * lock on `<db>.instances` for as long as it has it open; `qualify restore` needs that lock
+ * exclusively, so it cannot replace a database anyone is using, and nothing opens the database
+ * while a restore replaces it. The OS drops the lock when a holder dies.
+ */
+export function holdInstanceLock(file: string): SQLite.Database {
+  const path = `${file}.instances`;
+  ensurePrivateFile(path);
+  const lock = new SQLite(path, { timeout: 2_000 });
+  try {
+    lock.exec('BEGIN');
+    lock.prepare('SELECT count(*) FROM sqlite_master').get();
+    return lock;
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY')
+      throw new Error(`${file} is being restored; start again once \`qualify restore\` has finished`);
+    throw error;
+  }
+}
+
+export class DatabaseInUseError extends Error {}
+
+/**
+ * Takes `<db>.instances` exclusively for a restore, or throws DatabaseInUseError when a server or
+ * a command has the database open. `release` lets others open it again.
+ */
+export function lockSqliteForRestore(file: string): { release(): void } {
+  const path = `${file}.instances`;
+  ensurePrivateFile(path);
+  const lock = new SQLite(path, { timeout: 0 });
+  try {
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY')
+      throw new DatabaseInUseError(
+        `${file} is open in a running Qualify (a server or a command): stop it before restoring`,
+      );
+    throw error;
+  }
+  return {
+    release: () => {
+      lock.exec('ROLLBACK');
+      lock.close();
+    },
   };
 }
 
@@ -114,6 +172,7 @@ function sqliteExclusive(file: string): Database['exclusive'] {
       release = done;
     });
     await previous;
+    if (file !== ':memory:') ensurePrivateFile(`${file}.lock`);
     const lock = file === ':memory:' ? undefined : new SQLite(`${file}.lock`, { timeout: 0 });
     try {
       if (lock) await lockExclusively(lock);

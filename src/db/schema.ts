@@ -88,6 +88,14 @@ export interface SessionCountTable {
   n: number;
 }
 
+/** Issue 13 item 2 — the check value of the secret this database's sealed values belong to. */
+export interface KeyCheckTable {
+  id: string;
+  check_value: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DB extends ReviewTables, WebhookTables {
   sales_channels: SalesChannelTable;
   api_keys: ApiKeyTable;
@@ -96,6 +104,7 @@ export interface DB extends ReviewTables, WebhookTables {
   session_transitions: SessionTransitionTable;
   events: EventTable;
   session_counts: SessionCountTable;
+  key_checks: KeyCheckTable;
 }
 
 export type * from './schema.webhooks.js';

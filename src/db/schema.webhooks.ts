@@ -15,6 +15,8 @@ export interface WebhookEndpointTable {
   disabled_at: number | null;
   disabled_reason: string | null;
   deleted_at: number | null;
+  /** Issue 13 item 7 — an unsigned endpoint explicitly kept in the legacy mode (allowed in production). */
+  legacy_marked_at: number | null;
 }
 
 /**

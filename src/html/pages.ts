@@ -2,17 +2,14 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { consoleRoutes } from '../console/console.routes.js';
+import { useIpRateLimits } from '../http/ip-rate-limits.js';
+import { useSecurityHeaders } from '../http/security-headers.js';
 import { ApiError } from '../lib/errors.js';
 import { verifyRoutes } from '../lmn/lmn.routes.js';
 import type { Services } from '../services.js';
 import { surveyRoutes } from '../survey/survey.routes.js';
 import { messagePage } from './layout.js';
 import { sendHtml } from './reply.js';
-
-// Scripts are never needed; inline styles only. `form-action` is left out on purpose: Chrome applies
-// it to the redirect after a form POST, and the survey redirects to the merchant's success_url.
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * The human side (SPEC §2.2–§2.5): server-rendered pages for the shopper, the clinician console and
@@ -25,11 +22,20 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
   await app.register(formbody);
   await app.register(cookie);
 
+  useSecurityHeaders(app, 'pages', { hsts: services.config.publicUrl.startsWith('https:') });
+  // Issue 13 item 5 — per-IP limits on what anyone can post or probe; a new sign-in page is one route here.
+  const limits = services.config.ipRateLimits;
+  useIpRateLimits(app, services.clock, [
+    {
+      name: 'sign-in',
+      perMinute: limits.signIn,
+      routes: ['GET /console', 'POST /console/sign-in'],
+      counts: 'requests',
+    },
+    { name: 'survey', perMinute: limits.surveyPosts, routes: ['POST /q/:id'], counts: 'requests' },
+    { name: 'verification', perMinute: limits.verify, routes: ['GET /verify/:code'], counts: 'requests' },
+  ]);
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('content-security-policy', CSP);
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
     // Pages carry health information or capability links: never cached anywhere.
     reply.header('cache-control', 'no-store');
     return payload;
@@ -37,6 +43,9 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      if (error.code === 'RateLimited')
+        return sendHtml(reply, 429, messagePage('Too many requests', `${error.message}.`));
       if (error.code === 'InvalidStatusTransition') {
         return sendHtml(reply, 409, messagePage('Already reviewed', 'This session was already reviewed.'));
       }

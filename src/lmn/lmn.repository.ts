@@ -1,5 +1,6 @@
 import type { LmnTable } from '../db/schema.review.js';
 import type { Executor } from '../db/transaction.js';
+import { sealedColumn } from '../phi/sealed-column.repository.js';
 
 export type LmnRow = LmnTable;
 
@@ -20,6 +21,9 @@ const COLUMNS = [
   'issued_at',
   'expires_at',
 ] as const satisfies readonly (keyof LmnRow)[];
+
+/** SPEC §2.6 — the letter's clinical text, sealed (issue 13 item 2: listed in `src/phi/sealed-columns.ts`). */
+export const SEALED_LETTER_CLINICAL = sealedColumn('lmns', 'id', 'clinical');
 
 export class LmnRepository {
   async insert(db: Executor, row: LmnRow): Promise<void> {

@@ -8,17 +8,43 @@ const TAG_BYTES = 16;
  * SPEC §2.6 — health information is encrypted at rest with AES-256-GCM under a key derived from
  * the service secret (HKDF-SHA256). Each value is a self-describing envelope
  * `v1:<keyId>:<iv>:<ciphertext+tag>` (base64url parts): the key id names the key that sealed it, so
- * a future secret rotation can keep old keys for reading. The additional authenticated data binds
- * a value to its place (`table.column:rowId`), so a ciphertext copied to another row fails to open.
+ * after a secret rotation the previous secrets' keys still open old values (issue 13 item 2) while
+ * new ones are sealed under the current key. The additional authenticated data binds a value to its
+ * place (`table.column:rowId`), so a ciphertext copied to another row fails to open.
  */
 export class PhiCipher {
   private readonly keys = new Map<string, Buffer>();
+  /** The key new values are sealed under. */
   readonly keyId: string;
 
-  constructor(secret: Buffer) {
-    const key = deriveKey(secret);
-    this.keyId = keyIdOf(key);
-    this.keys.set(this.keyId, key);
+  constructor(secret: Buffer, previousSecrets: readonly Buffer[] = []) {
+    this.keyId = PhiCipher.keyIdFor(secret);
+    this.keys.set(this.keyId, deriveKey(secret));
+    for (const previous of previousSecrets) {
+      const id = PhiCipher.keyIdFor(previous);
+      if (!this.keys.has(id)) this.keys.set(id, deriveKey(previous));
+    }
+  }
+
+  /** The public key id of the key a secret derives (what envelopes sealed under it start with). */
+  static keyIdFor(secret: Buffer): string {
+    return keyIdOf(deriveKey(secret));
+  }
+
+  /** The key id an envelope names, or undefined when the value is not an envelope. */
+  static keyIdOf(envelope: string): string | undefined {
+    const match = /^v1:([0-9a-f]{12}):/.exec(envelope);
+    return match?.[1];
+  }
+
+  /** True when this cipher holds the key `keyId` names (current or previous). */
+  knows(keyId: string): boolean {
+    return this.keys.has(keyId);
+  }
+
+  /** The same plaintext sealed again under the current key, in the same place. */
+  reseal(envelope: string, context: string): string {
+    return this.encrypt(this.decrypt(envelope, context), context);
   }
 
   encrypt(plaintext: string, context: string): string {

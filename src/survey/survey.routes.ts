@@ -21,7 +21,6 @@ const ShopperLinkParams = Type.Object({ id: Type.String() });
 interface LinkQuery {
   t?: string;
   source?: string;
-  user_id?: string;
   skus?: string;
 }
 
@@ -60,8 +59,8 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   };
 
   app.get('/q/:id', { schema: { hide: true, params: ShopperLinkParams } }, async (request, reply) => {
-    const { t, source, user_id, skus } = request.query as LinkQuery;
-    const shown = await survey.open(request.params.id, t, { source, user_id, skus });
+    const { t, source, skus } = request.query as LinkQuery;
+    const shown = await survey.open(request.params.id, t, { source, skus });
     return showPage(reply, request.params.id, t ?? '', shown);
   });
 

@@ -30,9 +30,9 @@ export type SubmitOutcome =
   | { kind: 'submitted'; redirect: string | null }
   | { kind: 'closed'; page: ShopperPage };
 
+/** Issue 13 item 3 — the link may fill these; `user_id` is the merchant's and set only through the API. */
 export interface LinkFields {
   source?: unknown;
-  user_id?: unknown;
   skus?: unknown;
 }
 
@@ -45,15 +45,14 @@ export function fillSessionUrl(url: string, sessionId: string): string {
     .replaceAll('%7B%7Bqualification_session_id%7D%7D', sessionId);
 }
 
-/** The `?source=&user_id=&skus=` of the link that may fill this session: only fields still null. */
+/** The `?source=&skus=` of the link that may fill this session: only fields still null. */
 function linkPatch(session: SessionRow, link: LinkFields): SessionPatch {
   const patch: SessionPatch = {};
-  const fill = (field: 'source' | 'user_id' | 'skus_param', value: unknown, max: number) => {
+  const fill = (field: 'source' | 'skus_param', value: unknown, max: number) => {
     if (typeof value === 'string' && value !== '' && value.length <= max && session[field] === null)
       patch[field] = value;
   };
   fill('source', link.source, 255);
-  fill('user_id', link.user_id, 255);
   fill('skus_param', link.skus, 2048);
   return patch;
 }
@@ -63,7 +62,8 @@ export class SurveyService {
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly repos: { sessions: SessionsRepository; responses: SurveyResponsesRepository },
-    private readonly secret: Buffer,
+    /** The current service secret first, then previous ones (issue 13 item 2). */
+    private readonly linkSecrets: readonly Buffer[],
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
     private readonly audit: AuditService,
@@ -71,7 +71,7 @@ export class SurveyService {
     readonly definition: SurveyDefinition,
   ) {}
 
-  /** SPEC §2.2 — opens the link; `?source=&user_id=&skus=` fill those fields while they are null. */
+  /** SPEC §2.2 — opens the link; `?source=&skus=` fill those fields while they are null. */
   async open(sessionId: string, token: unknown, link: LinkFields = {}): Promise<ShopperPage> {
     const session = await this.authorised(sessionId, token);
     if (Object.keys(linkPatch(session, link)).length === 0) return this.pageFor(session);
@@ -176,7 +176,7 @@ export class SurveyService {
   }
 
   private verifyToken(sessionId: string, token: unknown): void {
-    if (!verifySessionLinkToken(this.secret, sessionId, token)) {
+    if (!verifySessionLinkToken(this.linkSecrets, sessionId, token)) {
       throw new ApiError('Forbidden', 'This link is not valid. Please use the link you were given.');
     }
   }

@@ -9,7 +9,7 @@ import { decideOutcome } from './outcome.js';
 import { buildRequest } from './payload.js';
 import { OutcomeRecorder } from './recorder.js';
 import { loadSendContexts, type SendContext } from './send-context.js';
-import type { Sender } from './sender.js';
+import type { Sender, SendResult } from './sender.js';
 import type { DeliveryOutcome } from './webhooks.vocabulary.js';
 
 export interface DispatcherLogger {
@@ -37,6 +37,8 @@ export interface DispatcherOptions {
   shutdownGraceMs?: number;
   logger?: DispatcherLogger;
   onOutcome?: (outcome: DeliveryOutcome) => void;
+  /** Issue 13 item 7 — production: unsigned deliveries only to endpoints marked legacy. */
+  unsignedNeedsLegacyMark?: boolean;
 }
 
 interface InFlight {
@@ -48,6 +50,14 @@ interface InFlight {
 const UNRECORDED_FACTOR = 4;
 
 const silent: DispatcherLogger = { warn: () => {}, error: () => {} };
+
+/** Nothing is sent; the attempt fails and is retried on the schedule while the operator marks the endpoint. */
+const UNSIGNED_REFUSED: SendResult = {
+  statusCode: null,
+  error: 'unsigned delivery refused in production: mark the endpoint legacy (qualify webhook mark-legacy)',
+  durationMs: 0,
+  responseBody: null,
+};
 
 export function newInstanceId(): string {
   return `inst_${randomBytes(6).toString('hex')}`;
@@ -278,8 +288,15 @@ export class WebhookDispatcher {
       now,
     );
     const attemptedAt = now;
-    const result = await this.options.send({ url: context.url, ...request, signal });
+    const result = this.refusedUnsigned(context)
+      ? UNSIGNED_REFUSED
+      : await this.options.send({ url: context.url, ...request, signal });
     freeSlot();
+    if (result.detail)
+      this.logger.warn(
+        { delivery: row.id, endpoint: row.webhook_endpoint_id, cause: result.detail },
+        'webhook delivery could not connect',
+      );
     // A send cut short by shutdown (aborted, or timed out during the grace period) is released for
     // the next start rather than counted against the retry schedule.
     const releasedByShutdown = this.state === 'stopped' && result.statusCode === null;
@@ -300,6 +317,14 @@ export class WebhookDispatcher {
       instance_id: this.instanceId,
     };
     await this.finish(row, lease, attempt, outcome, patch, disable);
+  }
+
+  private refusedUnsigned(context: SendContext): boolean {
+    return (
+      this.options.unsignedNeedsLegacyMark === true &&
+      context.mode === 'unsigned' &&
+      context.legacy_marked_at === null
+    );
   }
 
   /** The attempt row always; the delivery's new state only while the lease is ours. */

@@ -1,5 +1,6 @@
 import type { WebhookEndpointSecretTable, WebhookEndpointTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
+import { sealedColumn } from '../phi/sealed-column.repository.js';
 
 export type EndpointRow = WebhookEndpointTable;
 export type EndpointSecretRow = WebhookEndpointSecretTable;
@@ -15,9 +16,13 @@ const ENDPOINT_COLUMNS = [
   'disabled_at',
   'disabled_reason',
   'deleted_at',
+  'legacy_marked_at',
 ] as const satisfies readonly (keyof EndpointRow)[];
 
 /** SQL for webhook endpoints and their secrets. A deleted endpoint is kept (its deliveries refer to it). */
+/** Webhook secrets, sealed: the server reads them back to sign (issue 13 item 2: listed in `src/phi/sealed-columns.ts`). */
+export const SEALED_WEBHOOK_SECRETS = sealedColumn('webhook_endpoint_secrets', 'id', 'secret');
+
 export class EndpointsRepository {
   async insert(db: Executor, row: EndpointRow): Promise<void> {
     await db.insertInto('webhook_endpoints').values(row).execute();
@@ -73,7 +78,9 @@ export class EndpointsRepository {
   async update(
     db: Executor,
     id: string,
-    patch: Partial<Pick<EndpointRow, 'disabled_at' | 'disabled_reason' | 'deleted_at' | 'updated_at'>>,
+    patch: Partial<
+      Pick<EndpointRow, 'disabled_at' | 'disabled_reason' | 'deleted_at' | 'updated_at' | 'legacy_marked_at'>
+    >,
   ): Promise<void> {
     await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
   }

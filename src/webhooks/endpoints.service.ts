@@ -5,22 +5,27 @@ import type { EventsService } from '../events/events.service.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { PhiCipher } from '../phi/phi.cipher.js';
+import type { PhiCipher } from '../phi/phi.cipher.js';
 import type { Repositories } from '../repositories.js';
 import type { EndpointRow, EndpointsRepository } from './endpoints.repository.js';
 import { canonicalEvent, DEFAULT_EVENTS } from './event-types.js';
+import type { WebhookPolicy } from './policy.js';
 import { newWebhookSecret } from './signing.js';
 import { assertPublicUrl, BlockedAddressError } from './ssrf.js';
 import type { WebhookMode } from './webhooks.vocabulary.js';
 
-/** SPEC §3.3 — after a rotation the previous secret keeps signing for 24 h. */
+/** SPEC §3.3 — after a rotation the previous secret keeps signing for 24 h unless told otherwise. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+/** Issue 13 item 7 — the longest overlap: a delivery's retries end 7 days after its event. */
+export const MAX_ROTATION_OVERLAP_MS = 7 * 24 * 3_600_000;
 export const MAX_URL_LENGTH = 2048;
 
 export interface CreateEndpointInput {
   url: string;
   mode?: WebhookMode;
   events?: string[];
+  /** Issue 13 item 7 — an unsigned endpoint kept in the legacy mode on purpose (needed in production). */
+  legacy?: boolean;
 }
 
 export interface EndpointWithSecret {
@@ -42,23 +47,29 @@ export interface QueuedTest {
  */
 export class WebhookEndpointsService {
   private readonly repo: EndpointsRepository;
-  private readonly cipher: PhiCipher;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly repos: Pick<Repositories, 'endpoints' | 'deliveries' | 'channels'>,
     private readonly events: EventsService,
-    private readonly options: { secret: Buffer; allowPrivateWebhooks: boolean },
+    private readonly cipher: PhiCipher,
+    private readonly policy: WebhookPolicy,
   ) {
     this.repo = repos.endpoints;
-    this.cipher = new PhiCipher(options.secret);
   }
 
   async create(channelId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
     const url = await this.validUrl(input.url);
     const events = validEvents(input.events);
     const mode = input.mode ?? 'signed';
+    if (input.legacy && mode !== 'unsigned')
+      throw new ApiError('ValidationError', 'legacy applies only to mode "unsigned"');
+    if (mode === 'unsigned' && !input.legacy && this.policy.unsignedNeedsLegacyMark)
+      throw new ApiError(
+        'ValidationError',
+        'mode "unsigned" is refused in production unless the endpoint is marked legacy ("legacy": true); prefer signed',
+      );
     const now = this.clock.now();
     const endpoint: EndpointRow = {
       id: newId('we'),
@@ -71,6 +82,7 @@ export class WebhookEndpointsService {
       disabled_at: null,
       disabled_reason: null,
       deleted_at: null,
+      legacy_marked_at: mode === 'unsigned' && input.legacy ? now : null,
     };
     const secret = newWebhookSecret();
     await transact(this.database, async (tx) => {
@@ -116,16 +128,42 @@ export class WebhookEndpointsService {
     return { ...endpoint, disabled_at: null, disabled_reason: null, updated_at: now };
   }
 
-  /** SPEC §3.3 — a new current secret; the old ones stay valid (and keep signing) for 24 h. */
-  async rotateSecret(channelId: string | null, id: string): Promise<EndpointWithSecret> {
+  /**
+   * SPEC §3.3 — a new current secret; the old ones stay valid (and keep signing) for `overlapMs`,
+   * 24 h by default. Issue 13 item 7: 0 retires them at once (a leaked secret).
+   */
+  async rotateSecret(
+    channelId: string | null,
+    id: string,
+    overlapMs: number = ROTATION_OVERLAP_MS,
+  ): Promise<EndpointWithSecret> {
+    if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > MAX_ROTATION_OVERLAP_MS)
+      throw new ApiError(
+        'ValidationError',
+        `overlap must be from 0 to ${MAX_ROTATION_OVERLAP_MS / 1000} seconds (7 days)`,
+      );
     const endpoint = await this.get(channelId, id);
     const now = this.clock.now();
     const secret = newWebhookSecret();
     await transact(this.database, async (tx) => {
-      await this.repo.expireSecrets(tx.db, id, now + ROTATION_OVERLAP_MS);
+      await this.repo.expireSecrets(tx.db, id, now + overlapMs);
       await this.insertSecret(tx.db, id, secret, now);
     });
     return { endpoint, secret };
+  }
+
+  /** Issue 13 item 7 — the operator keeps an unsigned endpoint in the legacy mode (allowed in production). */
+  async markLegacy(id: string): Promise<EndpointRow> {
+    const endpoint = await this.get(null, id);
+    if (endpoint.mode !== 'unsigned')
+      throw new ApiError(
+        'ValidationError',
+        `webhook endpoint ${id} is signed; only unsigned endpoints are legacy`,
+      );
+    if (endpoint.legacy_marked_at !== null) return endpoint;
+    const now = this.clock.now();
+    await this.repo.update(this.database.db, id, { legacy_marked_at: now, updated_at: now });
+    return { ...endpoint, legacy_marked_at: now, updated_at: now };
   }
 
   /** The secrets to sign with at `now` for each of `ids`, newest first (one read for a batch). */
@@ -175,7 +213,11 @@ export class WebhookEndpointsService {
     });
   }
 
-  /** SPEC §3.1/§3.4 — absolute http(s), and (unless allowed) not a private, loopback or metadata address. */
+  /**
+   * SPEC §3.1/§3.4 — absolute http(s), and (unless allowed) not a private, loopback or metadata
+   * address; https only in production (issue 13 item 1). The refusal names no address: the API
+   * must not tell a merchant what an internal name resolves to.
+   */
   private async validUrl(raw: unknown): Promise<string> {
     if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_URL_LENGTH)
       throw new ApiError(
@@ -192,12 +234,17 @@ export class WebhookEndpointsService {
       throw new ApiError('ValidationError', 'url must be an absolute http or https URL');
     if (url.username || url.password)
       throw new ApiError('ValidationError', 'url must not contain credentials');
-    if (!this.options.allowPrivateWebhooks) {
+    if (this.policy.httpsOnly && url.protocol !== 'https:')
+      throw new ApiError('ValidationError', 'url must be an https URL');
+    if (!this.policy.allowPrivate) {
       try {
         await assertPublicUrl(url);
       } catch (error) {
         if (error instanceof BlockedAddressError)
-          throw new ApiError('ValidationError', `url is not allowed: ${error.message}`);
+          throw new ApiError(
+            'ValidationError',
+            'url is not allowed: it resolves to a private, loopback, link-local or metadata address',
+          );
         throw error;
       }
     }

@@ -1,5 +1,6 @@
 import type { Services } from '../services.js';
 import { type DispatcherLogger, type DispatcherOptions, WebhookDispatcher } from './dispatcher.js';
+import { webhookPolicy } from './policy.js';
 import { createHttpSender } from './sender.js';
 
 export interface WebhookRuntime {
@@ -19,13 +20,15 @@ export function createWebhookRuntime(
     logger?: DispatcherLogger;
   } = {},
 ): WebhookRuntime {
-  const http = createHttpSender({ allowPrivate: services.config.allowPrivateWebhooks });
+  const policy = webhookPolicy(services.config);
+  const http = createHttpSender({ allowPrivate: policy.allowPrivate, httpsOnly: policy.httpsOnly });
   const dispatcher = new WebhookDispatcher({
     database: services.database,
     clock: services.clock,
     send: http.send,
     endpoints: services.webhookEndpoints,
     repositories: services.repositories,
+    unsignedNeedsLegacyMark: policy.unsignedNeedsLegacyMark,
     onOutcome: (outcome) => services.metrics.observeDelivery(outcome),
     ...overrides,
   });

@@ -12,6 +12,7 @@ export interface SendContext {
   event_created_at: number;
   url: string;
   mode: WebhookMode;
+  legacy_marked_at: number | null;
   disabled_at: number | null;
   deleted_at: number | null;
   secrets: string[];
@@ -53,6 +54,7 @@ export async function loadSendContexts(
       event_created_at: event.created_at,
       url: endpoint.url,
       mode: endpoint.mode,
+      legacy_marked_at: endpoint.legacy_marked_at,
       disabled_at: endpoint.disabled_at,
       deleted_at: endpoint.deleted_at,
       secrets: secrets.get(endpoint.id) ?? [],

@@ -15,10 +15,20 @@ export interface SendRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * Issue 13 item 1 — what a merchant sees (attempt rows, the API, the CLI) for a target that could
+ * not be reached: the same words whether it was blocked, refused, reset or unresolvable, so
+ * webhook errors cannot map which internal addresses and ports answer.
+ */
+export const CONNECTION_FAILED = 'connection failed';
+
 export interface SendResult {
   /** HTTP status, or null when no response arrived (timeout, refused, DNS, blocked address). */
   statusCode: number | null;
+  /** What is recorded and shown to the merchant. */
   error: string | null;
+  /** The precise cause of a connection failure, for the operator's log only. */
+  detail?: string;
   durationMs: number;
   responseBody: string | null;
   retryAfter?: string;
@@ -38,7 +48,12 @@ export interface HttpSender {
  * per origin; the check runs in the agent's `lookup`, so every new connection is judged before it
  * opens and a reused one was judged when it opened.
  */
-export function createHttpSender(options: { allowPrivate: boolean; timeoutMs?: number }): HttpSender {
+export function createHttpSender(options: {
+  allowPrivate: boolean;
+  /** Issue 13 item 1 — production refuses plain-http targets. */
+  httpsOnly?: boolean;
+  timeoutMs?: number;
+}): HttpSender {
   const timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
   const agent = new Agent({
     connect: {
@@ -54,6 +69,8 @@ export function createHttpSender(options: { allowPrivate: boolean; timeoutMs?: n
     const elapsed = () => Math.round(performance.now() - started);
     try {
       const target = new URL(req.url);
+      if (options.httpsOnly && target.protocol !== 'https:')
+        return { statusCode: null, error: 'url must be https', durationMs: elapsed(), responseBody: null };
       const host = target.hostname.replace(/^\[|\]$/g, '');
       // An address literal never goes through `lookup`: judge it here.
       if (!options.allowPrivate && isIP(host) && isBlockedAddress(host))
@@ -77,9 +94,11 @@ export function createHttpSender(options: { allowPrivate: boolean; timeoutMs?: n
         ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
       };
     } catch (error) {
+      const { shown, detail } = describeError(error, timeoutMs);
       return {
         statusCode: null,
-        error: describeError(error, timeoutMs),
+        error: shown,
+        ...(detail ? { detail } : {}),
         durationMs: elapsed(),
         responseBody: null,
       };
@@ -105,12 +124,15 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): unknown })
   return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
 }
 
-function describeError(error: unknown, timeoutMs: number): string {
+/** Timeouts and shutdown keep their words; every other failure to get a response is "connection failed". */
+function describeError(error: unknown, timeoutMs: number): { shown: string; detail?: string } {
   const e = error as { name?: string; code?: string; message?: string; cause?: unknown };
-  if (e?.name === 'TimeoutError') return `timeout after ${timeoutMs / 1000} s`;
-  if (e?.name === 'AbortError') return 'aborted';
   const inner = (e?.cause as { code?: string; message?: string } | undefined) ?? undefined;
   const code = e?.code ?? inner?.code;
+  if (e?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return { shown: `timeout after ${timeoutMs / 1000} s` };
+  if (e?.name === 'AbortError') return { shown: 'aborted' };
   const message = e?.message ?? inner?.message ?? String(error);
-  return (code && !message.includes(code) ? `${code}: ${message}` : message).slice(0, 500);
+  const detail = (code && !message.includes(code) ? `${code}: ${message}` : message).slice(0, 500);
+  return { shown: CONNECTION_FAILED, detail };
 }

@@ -4,9 +4,10 @@ import { BlockList, isIP } from 'node:net';
 /**
  * SPEC §3.4 — addresses a webhook may never reach (unless private webhooks are allowed):
  * loopback, RFC 1918 private, link-local (and the cloud metadata address in it), CGNAT,
- * "this network", benchmarking/documentation ranges, multicast and reserved; IPv6 loopback,
- * unspecified, unique-local, link-local, multicast and documentation. IPv4-mapped and NAT64
- * IPv6 addresses are judged by the IPv4 address they carry.
+ * "this network", benchmarking/documentation ranges, the deprecated 6to4 relay anycast, multicast
+ * and reserved; IPv6 loopback, unspecified, unique-local, site-local, link-local, multicast,
+ * discard, ORCHID, documentation and local-use NAT64. IPv6 forms that carry an IPv4 address are
+ * judged by that address (issue 13 item 7), see `embeddedIpv4`.
  */
 const blocked = new BlockList();
 for (const [net, prefix] of [
@@ -18,6 +19,7 @@ for (const [net, prefix] of [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -31,38 +33,71 @@ for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['fc00::', 7],
+  ['fec0::', 10],
   ['fe80::', 10],
   ['ff00::', 8],
   ['2001:db8::', 32],
+  ['2001:10::', 28],
+  ['2001:20::', 28],
   ['100::', 64],
+  // RFC 8215 local-use NAT64: where the IPv4 address sits depends on the local prefix length,
+  // and every translation it makes is into the operator's own network.
+  ['64:ff9b:1::', 48],
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
-/** The IPv4 address an IPv6 address embeds (`::ffff:a.b.c.d`, `64:ff9b::a.b.c.d`), if any. */
-function embeddedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = lower.match(/^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/);
-  if (dotted) return dotted[1];
-  const hex = lower.match(/^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/);
-  if (hex) {
-    const high = Number.parseInt(hex[1]!, 16);
-    const low = Number.parseInt(hex[2]!, 16);
-    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, a dotted IPv4 tail converted). */
+export function ipv6Groups(address: string): number[] | undefined {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const dotted = text.match(/^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
+  if (dotted) {
+    const octets = dotted.slice(2).map(Number);
+    if (octets.some((o) => o > 255)) return undefined;
+    const [a, b, c, d] = octets as [number, number, number, number];
+    text = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+
+/**
+ * The IPv4 addresses an IPv6 address stands for, by transition mechanism (issue 13 item 7):
+ * IPv4-compatible `::a.b.c.d`, IPv4-mapped `::ffff:a.b.c.d`, SIIT `::ffff:0:a.b.c.d`, well-known
+ * NAT64 `64:ff9b::/96` (RFC 6052), 6to4 `2002:AABB:CCDD::/48` (RFC 3056) and Teredo `2001::/32`
+ * (RFC 4380: the server, and the client address stored inverted). Empty when it carries none.
+ */
+export function embeddedIpv4(groups: readonly number[]): string[] {
+  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = groups;
+  const last = ipv4Of(g6, g7);
+  const upperZero = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0;
+  if (upperZero && g4 === 0 && (g5 === 0 || g5 === 0xffff)) return [last];
+  if (upperZero && g4 === 0xffff && g5 === 0) return [last];
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return [last];
+  if (g0 === 0x2002) return [ipv4Of(g1, g2)];
+  if (g0 === 0x2001 && g1 === 0) return [ipv4Of(g2, g3), ipv4Of(g6 ^ 0xffff, g7 ^ 0xffff)];
+  return [];
 }
 
 export function isBlockedAddress(address: string): boolean {
-  const bare = address.replace(/^\[|\]$/g, '');
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   const family = isIP(bare);
   if (family === 4) return blocked.check(bare, 'ipv4');
-  if (family === 6) {
-    const v4 = embeddedIpv4(bare);
-    if (v4 !== undefined) return blocked.check(v4, 'ipv4');
-    return blocked.check(bare, 'ipv6');
-  }
-  return false;
+  if (family !== 6) return false;
+  if (blocked.check(bare, 'ipv6')) return true;
+  const groups = ipv6Groups(bare);
+  // Unparseable here but accepted by the OS: refuse rather than guess.
+  if (!groups) return true;
+  return embeddedIpv4(groups).some((v4) => blocked.check(v4, 'ipv4'));
 }
 
 export class BlockedAddressError extends Error {

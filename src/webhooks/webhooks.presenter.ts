@@ -10,6 +10,7 @@ export function presentEndpoint(row: EndpointRow) {
     sales_channel_id: row.sales_channel_id,
     url: row.url,
     mode: row.mode,
+    legacy: row.legacy_marked_at !== null,
     events: JSON.parse(row.events) as EventType[],
     enabled: row.disabled_at === null && row.deleted_at === null,
     disabled_at: iso(row.disabled_at),

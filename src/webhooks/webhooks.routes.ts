@@ -11,6 +11,7 @@ import {
   EndpointIdParams,
   ListEndpointsResponse,
   QueuedTestEvent,
+  RotateSecretBody,
   WebhookDelivery,
   WebhookEndpointWithSecret,
 } from './webhooks.schemas.js';
@@ -80,15 +81,22 @@ export const webhooksRoutes: FastifyPluginAsync<{ services: Services }> = async 
         tags,
         summary: 'Rotate the endpoint secret',
         description:
-          'Returns the new secret once. For 24 h both secrets are valid: signed deliveries carry one `v1=` per secret.',
+          'Returns the new secret once. For `overlap_seconds` (default 24 h) both secrets are valid: signed deliveries carry one `v1=` per secret. `overlap_seconds: 0` retires the old secret at once.',
         params: EndpointIdParams,
-        response: { 200: WebhookEndpointWithSecret, ...endpointNotFound, ...authErrors },
+        body: RotateSecretBody,
+        response: { 200: WebhookEndpointWithSecret, ...bodyErrors, ...endpointNotFound, ...authErrors },
+      },
+      // The body is optional: no body means the default overlap.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
     async (request) => {
+      const overlap = request.body.overlap_seconds;
       const { endpoint, secret } = await webhookEndpoints.rotateSecret(
         requireChannel(request).id,
         request.params.webhook_endpoint_id,
+        ...(overlap === undefined ? [] : [overlap * 1000]),
       );
       return { ...presentEndpoint(endpoint), secret };
     },

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { MAX_URL_LENGTH } from './endpoints.service.js';
+import { MAX_ROTATION_OVERLAP_MS, MAX_URL_LENGTH } from './endpoints.service.js';
 import { describeSubscribableEvents, EVENT_TYPE_NAMES, SUBSCRIBABLE_EVENTS } from './event-types.js';
 import { DELIVERY_STATUSES, WEBHOOK_MODES } from './webhooks.vocabulary.js';
 
@@ -20,10 +20,31 @@ export const CreateEndpointBody = Type.Object(
         description: describeSubscribableEvents(),
       }),
     ),
+    legacy: Type.Optional(
+      Type.Boolean({
+        description:
+          'With mode "unsigned": keep this endpoint in the legacy unsigned mode on purpose. Required for unsigned endpoints in production.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type CreateEndpointBody = Static<typeof CreateEndpointBody>;
+
+export const RotateSecretBody = Type.Object(
+  {
+    overlap_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_ROTATION_OVERLAP_MS / 1000,
+        description:
+          'How long the previous secret keeps signing (default 86400, 24 h); 0 retires it at once.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RotateSecretBody = Static<typeof RotateSecretBody>;
 
 // No maxLength: an over-long id is an unknown one (404), as for sessions.
 export const EndpointIdParams = Type.Object({ webhook_endpoint_id: Type.String() });
@@ -37,6 +58,7 @@ const endpointFields = {
   sales_channel_id: Type.String(),
   url: Type.String(),
   mode: Mode,
+  legacy: Type.Boolean({ description: 'An unsigned endpoint kept in the legacy mode on purpose' }),
   events: Type.Array(Type.Enum([...SUBSCRIBABLE_EVENTS])),
   enabled: Type.Boolean(),
   disabled_at: Nullable(DateTime),

@@ -195,7 +195,7 @@ if (TEST_ENGINE === 'postgres') {
       await sqlite.close();
       await postgres.close();
       await testDatabase.drop();
-      for (const ext of ['', '-wal', '-shm']) rmSync(`${file}${ext}`, { force: true });
+      for (const ext of ['', '-wal', '-shm', '.lock', '.instances']) rmSync(`${file}${ext}`, { force: true });
     }
   });
 }

@@ -13,10 +13,12 @@ describe(`two instances starting at once on an empty ${TEST_ENGINE} database`, (
   let testDatabase: TestDatabase;
   let database: Database;
   let instances: ServerProcess[] = [];
+  // Every instance of one deployment shares its secret (issue 13 item 2: another one is refused).
+  const secret = newSecret();
 
   before(async () => {
     testDatabase = await createTestDatabase();
-    const options = { databaseUrl: testDatabase.url, secret: newSecret() };
+    const options = { databaseUrl: testDatabase.url, secret };
     const started = await Promise.allSettled([startServerProcess(options), startServerProcess(options)]);
     instances = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = started.find((result) => result.status === 'rejected');
@@ -64,10 +66,7 @@ describe(`two instances starting at once on an empty ${TEST_ENGINE} database`, (
   });
 
   test('a third instance starting later neither migrates nor seeds again', async () => {
-    const third = await startServerProcess({
-      databaseUrl: testDatabase.url,
-      secret: newSecret(),
-    });
+    const third = await startServerProcess({ databaseUrl: testDatabase.url, secret });
     instances.push(third);
     assert.equal(third.logs().filter((line) => line.msg === 'database migrated').length, 0, third.stdout());
     assert.ok(!third.stdout().includes('Sandbox sales channel'), third.stdout());

@@ -30,7 +30,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       url: `sqlite:${file}`,
       file,
       drop: async () => {
-        for (const ext of ['', '-wal', '-shm', '.lock']) rmSync(`${file}${ext}`, { force: true });
+        for (const ext of ['', '-wal', '-shm', '.lock', '.instances'])
+          rmSync(`${file}${ext}`, { force: true });
       },
     };
   }

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { NO_IP_LIMITS } from './app.js';
 import { createTestDatabase } from './database.js';
 import { freePort } from './free-port.js';
 
@@ -54,6 +55,7 @@ function processEnv(
     PUBLIC_URL: 'http://qualify.test',
     LOG_LEVEL: server.logLevel,
     QUALIFY_RATE_LIMIT_PER_MINUTE: '0',
+    ...NO_IP_LIMITS,
     ...env,
   };
 }

@@ -71,7 +71,7 @@ describe('shopper survey pages (SPEC §2.2)', () => {
     assert.match(response.headers['content-security-policy'] as string, /default-src 'none'/);
   });
 
-  it('fills source, user_id and skus from the link only while they are null', async () => {
+  it('fills source and skus from the link only while they are null; never user_id (issue 13 item 3)', async () => {
     const session = await createSession(t, channel, { source: 'newsletter' });
     const response = await t.app.inject({
       method: 'GET',
@@ -82,8 +82,16 @@ describe('shopper survey pages (SPEC §2.2)', () => {
       await t.api('GET', `/api/v1/qualification_session/${session.id}`, { key: channel }),
     );
     assert.equal(row.source, 'newsletter', 'an existing value is not overwritten');
-    assert.equal(row.user_id, 'u-42');
+    assert.equal(row.user_id, null, 'user_id is the merchant’s: only the API sets it');
     assert.equal(row.skus_param, 'A1,B2');
+
+    const owned = await createSession(t, channel, { user_id: 'cus_1' });
+    const again = await t.app.inject({ method: 'GET', url: `${owned.path}&user_id=attacker` });
+    assert.equal(again.statusCode, 200, show(again));
+    const kept = json<Record<string, unknown>>(
+      await t.api('GET', `/api/v1/qualification_session/${owned.id}`, { key: channel }),
+    );
+    assert.equal(kept.user_id, 'cus_1');
   });
 
   it('re-renders a form with errors keeping what was typed; the session stays pending', async () => {

@@ -207,7 +207,14 @@ describe('SSRF guard (SPEC §3.4)', () => {
         limit: 1,
       });
       assert.equal(row!.status, 'pending');
-      assert.match(row!.last_error ?? '', /private, loopback/);
+      // Issue 13 item 1 — blocked reads like refused: no map of the internal network, in the
+      // delivery (API, CLI) and in its attempt rows (CLI --attempts).
+      assert.equal(row!.last_error, 'connection failed');
+      const attempts = await bed.t.services.webhookDeliveries.attempts(row!.id);
+      assert.deepEqual(
+        attempts.map((a) => [a.error, a.status_code, a.response_body]),
+        [['connection failed', null, null]],
+      );
       assert.equal(receiver.received.length, 0, 'the guarded sender reached a loopback receiver');
       const literal = await guarded.send({
         url: `http://127.0.0.1:${receiver.port}/`,
@@ -215,7 +222,8 @@ describe('SSRF guard (SPEC §3.4)', () => {
         body: '{}',
       });
       assert.equal(literal.statusCode, null);
-      assert.match(literal.error ?? '', /private, loopback/);
+      assert.equal(literal.error, 'connection failed');
+      assert.match(literal.detail ?? '', /private, loopback/, 'the operator’s log keeps the cause');
       assert.equal(receiver.received.length, 0);
     } finally {
       await guarded.close();

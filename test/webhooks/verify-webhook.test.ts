@@ -36,10 +36,8 @@ describe('verifyWebhook, the merchant-facing verifier (lib/verify-webhook.mjs)',
     assert.equal(verifyWebhook(body, header, secret, { now: now + 301_000 }), false);
     assert.equal(verifyWebhook(body, header, secret, { now: now - 301_000 }), false);
     assert.equal(verifyWebhook(body, header, secret, { now: now + 299_000 }), true);
-    assert.equal(
-      verifyWebhook(body, header, secret, { now: now + 10 * 86_400_000, toleranceSeconds: 0 }),
-      true,
-    );
+    assert.equal(verifyWebhook(body, header, secret, { now: now + 599_000, toleranceSeconds: 600 }), true);
+    assert.equal(verifyWebhook(body, header, secret, { now: now + 2_000, toleranceSeconds: 1 }), false);
     for (const bad of [
       undefined,
       null,
@@ -56,6 +54,19 @@ describe('verifyWebhook, the merchant-facing verifier (lib/verify-webhook.mjs)',
   it('throws a TypeError only for a missing secret or body', () => {
     assert.throws(() => verifyWebhook(body, 't=1,v1=00', '', {}), TypeError);
     assert.throws(() => verifyWebhook(undefined as never, 't=1,v1=00', secret), TypeError);
+  });
+
+  it('refuses a tolerance that would switch replay protection off (issue 13 item 7)', () => {
+    // A ten-day-old delivery: with `toleranceSeconds: 0` it used to verify.
+    const old = `t=${t},v1=${sign(secret, t, body)}`;
+    for (const toleranceSeconds of [0, -1, -300, Number.NaN, Number.POSITIVE_INFINITY, '300' as never]) {
+      assert.throws(
+        () => verifyWebhook(body, old, secret, { now: now + 10 * 86_400_000, toleranceSeconds }),
+        /toleranceSeconds must be a positive number/,
+        String(toleranceSeconds),
+      );
+    }
+    assert.equal(verifyWebhook(body, old, secret, { now: now + 10 * 86_400_000 }), false);
   });
 
   it('parses the header', () => {

@@ -3,6 +3,7 @@ import * as core from './001_core.js';
 import * as review from './002_review.js';
 import * as webhooks from './003_webhooks.js';
 import * as sessionCounts from './004_session_counts.js';
+import * as hardening from './005_hardening.js';
 
 /** Every migration, in order. Listed in code (not read from disk) so both engines and every runner agree. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '002_review': review,
   '003_webhooks': webhooks,
   '004_session_counts': sessionCounts,
+  '005_hardening': hardening,
 };
