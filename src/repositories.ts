@@ -1,4 +1,5 @@
 import { AuditRepository } from './audit/audit.repository.js';
+import { BackupRepository } from './backup/backup.repository.js';
 import { ChannelsRepository } from './channels/channels.repository.js';
 import { CliniciansRepository } from './console/clinicians.repository.js';
 import { ConsoleSessionsRepository } from './console/console-sessions.repository.js';
@@ -32,9 +33,12 @@ export interface Repositories {
   readonly lmns: LmnRepository;
   readonly audit: AuditRepository;
   readonly keyChecks: KeyCheckRepository;
+  /** Whole-file copies of a SQLite database (issue 13 item 8); owns no table. */
+  readonly backups: BackupRepository;
 }
 
 export function createRepositories(): Repositories {
+  const keyChecks = new KeyCheckRepository();
   return {
     channels: new ChannelsRepository(),
     sessions: new SessionsRepository(),
@@ -48,7 +52,8 @@ export function createRepositories(): Repositories {
     reviews: new ReviewsRepository(),
     lmns: new LmnRepository(),
     audit: new AuditRepository(),
-    keyChecks: new KeyCheckRepository(),
+    keyChecks,
+    backups: new BackupRepository(keyChecks),
   };
 }
 

@@ -3,7 +3,9 @@ import type pino from 'pino';
 import { formatCredentials, seedFirstStart, startBanner } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/database.js';
+import { systemClock } from './lib/clock.js';
 import { dataFileWarnings } from './lib/private-files.js';
+import { createRepositories, type Repositories } from './repositories.js';
 import { type SealedUnder, verifyServiceSecret } from './secrets/key-check.js';
 import { createServices, type Services } from './services.js';
 
@@ -26,6 +28,8 @@ export interface ReadyDatabase {
   /** Migrations this call applied. */
   applied: string[];
   sealedUnder: SealedUnder;
+  /** Built once here and handed to `createServices` (issue 9 item 1). */
+  repositories: Repositories;
 }
 
 /**
@@ -36,8 +40,9 @@ export async function openReadyDatabase(config: Config): Promise<ReadyDatabase> 
   const database = openConfiguredDatabase(config);
   try {
     const applied = await migrate(database);
-    const sealedUnder = await verifyServiceSecret(database, config, Date.now());
-    return { database, applied, sealedUnder };
+    const repositories = createRepositories();
+    const sealedUnder = await verifyServiceSecret(database, repositories.keyChecks, config, Date.now());
+    return { database, applied, sealedUnder, repositories };
   } catch (error) {
     await database.close();
     throw error;
@@ -54,12 +59,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     import('./app.js'),
   ]);
   const logger = createLogger(loggerOptions(config.logLevel) as pino.LoggerOptions);
-  const { database, applied, sealedUnder } = await openReadyDatabase(config);
+  const { database, applied, sealedUnder, repositories } = await openReadyDatabase(config);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   if (sealedUnder === 'previous')
     logger.warn('the data is sealed under a previous secret: run `qualify secret rotate` (issue 13)');
 
-  const services = createServices(config, database);
+  const services = createServices(config, database, systemClock, repositories);
   const credentials = await seedFirstStart(services);
   if (credentials) process.stdout.write(`${formatCredentials(credentials, config.publicUrl)}\n`);
 

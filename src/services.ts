@@ -43,8 +43,12 @@ export interface Services {
   readonly review: ReviewService;
 }
 
-export function createServices(config: Config, database: Database, clock: Clock = systemClock): Services {
-  const repos = createRepositories();
+export function createServices(
+  config: Config,
+  database: Database,
+  clock: Clock = systemClock,
+  repos: Repositories = createRepositories(),
+): Services {
   const events = new EventsService(clock, repos);
   const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys);
   const lifecycle = new LifecycleService(clock, repos.sessions, events);

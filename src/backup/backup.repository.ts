@@ -1,4 +1,5 @@
 import SQLite from 'better-sqlite3';
+import type { KeyCheckRepository } from '../secrets/key-check.repository.js';
 
 /** What a backup holds, as `qualify backup` and `qualify restore` report it. */
 export interface BackupContents {
@@ -21,6 +22,8 @@ const ALL_PAGES = 0x7fffffff;
  * and no write can make a multi-step backup start over and over.
  */
 export class BackupRepository {
+  constructor(private readonly keyChecks: KeyCheckRepository) {}
+
   async copyDatabase(from: string, to: string): Promise<void> {
     const source = new SQLite(from, { fileMustExist: true });
     try {
@@ -58,13 +61,7 @@ export class BackupRepository {
         throw new Error(`${path} is not a Qualify database`);
       const count = (table: string) =>
         (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-      const keyCheck = tables.has('key_checks')
-        ? (
-            db.prepare("SELECT check_value FROM key_checks WHERE id = 'service'").get() as
-              | { check_value: string }
-              | undefined
-          )?.check_value
-        : undefined;
+      const keyCheck = this.keyChecks.checkValueInFile(db);
       return {
         sessions: count('qualification_sessions'),
         letters: count('lmns'),

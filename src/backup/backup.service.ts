@@ -4,8 +4,9 @@ import type { Config } from '../config.js';
 import { holdInstanceLock, lockSqliteForRestore } from '../db/database.js';
 import { migrations } from '../db/migrations/index.js';
 import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from '../lib/private-files.js';
+import { createRepositories } from '../repositories.js';
 import { keyCheckValue } from '../secrets/key-check.js';
-import { type BackupContents, BackupRepository } from './backup.repository.js';
+import type { BackupContents } from './backup.repository.js';
 
 export interface BackupResult extends BackupContents {
   /** The backup file (for `backup`) or the database file (for `restore`). */
@@ -18,7 +19,7 @@ export const PG_DUMP_HINT =
 export const PG_RESTORE_HINT =
   'DATABASE_URL is PostgreSQL: restore with pg_restore, e.g. pg_restore --clean --if-exists --no-owner --dbname "$DATABASE_URL" qualify.dump (README: Operating securely, Backups)';
 
-const repo = new BackupRepository();
+const repo = createRepositories().backups;
 
 function sqliteFile(config: Pick<Config, 'databaseUrl'>, postgresHint: string): string {
   if (!config.databaseUrl.startsWith('sqlite:')) throw new Error(postgresHint);

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { Repositories } from '../repositories.js';
 import type { Services } from '../services.js';
 
 // issue 9 item 3 — `qualify --help` must load almost nothing: the command modules import only
@@ -11,16 +12,20 @@ import type { Services } from '../services.js';
  * data was not sealed under (issue 13 item 2), and closes it afterwards.
  */
 export async function withDatabase<T>(
-  work: (database: Database, config: Config, applied: string[]) => Promise<T>,
+  work: (
+    database: Database,
+    config: Config,
+    ready: { applied: string[]; repositories: Repositories },
+  ) => Promise<T>,
 ): Promise<T> {
   const [{ loadConfig }, { openReadyDatabase }] = await Promise.all([
     import('../config.js'),
     import('../server.js'),
   ]);
   const config = loadConfig();
-  const { database, applied } = await openReadyDatabase(config);
+  const { database, applied, repositories } = await openReadyDatabase(config);
   try {
-    return await work(database, config, applied);
+    return await work(database, config, { applied, repositories });
   } finally {
     await database.close();
   }
@@ -28,9 +33,12 @@ export async function withDatabase<T>(
 
 /** Every command reads the same configuration as the server, and migrates before it works. */
 export function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
-  return withDatabase(async (database, config) => {
-    const { createServices } = await import('../services.js');
-    return work(createServices(config, database));
+  return withDatabase(async (database, config, { repositories }) => {
+    const [{ createServices }, { systemClock }] = await Promise.all([
+      import('../services.js'),
+      import('../lib/clock.js'),
+    ]);
+    return work(createServices(config, database, systemClock, repositories));
   });
 }
 

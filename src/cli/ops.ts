@@ -34,7 +34,7 @@ export function registerOpsCommands(program: Command): void {
     .description('apply pending database migrations')
     .option('--json', 'print JSON', false)
     .action(async (opts: { json: boolean }) => {
-      const applied = await withDatabase(async (_database, _config, migrated) => migrated);
+      const applied = await withDatabase(async (_database, _config, { applied: migrated }) => migrated);
       output(
         opts.json,
         { applied },

@@ -29,7 +29,8 @@ export function registerSecretCommands(program: Command): void {
             if (!opts.json) process.stderr.write(`  ${column}: ${progress.resealed} re-encrypted\n`);
           },
         });
-        if (report.complete) await moveKeyCheckToCurrent(s.database, s.config, s.clock.now());
+        if (report.complete)
+          await moveKeyCheckToCurrent(s.database, s.repositories.keyChecks, s.config, s.clock.now());
         return { report, previous: s.config.previousSecrets.length };
       });
       const resealed = report.columns.reduce((sum, c) => sum + c.resealed, 0);

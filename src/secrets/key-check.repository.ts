@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import type { KeyCheckTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 
@@ -34,5 +35,17 @@ export class KeyCheckRepository {
       .where('check_value', '=', from)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** The check value inside a SQLite backup file (issue 13 item 8), read without Kysely; undefined when it has none. */
+  checkValueInFile(file: SQLite.Database): string | undefined {
+    const table = file
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_checks'")
+      .get();
+    if (table === undefined) return undefined;
+    const row = file.prepare('SELECT check_value FROM key_checks WHERE id = ?').get(KEY_CHECK_ID) as
+      | { check_value: string }
+      | undefined;
+    return row?.check_value;
   }
 }

@@ -3,7 +3,7 @@ import { type Config, ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
 import { PhiCipher } from '../phi/phi.cipher.js';
 import { SEALED_COLUMNS } from '../phi/sealed-columns.js';
-import { KeyCheckRepository } from './key-check.repository.js';
+import type { KeyCheckRepository } from './key-check.repository.js';
 
 /** Issue 13 item 2 — the start-up error for a changed secret, word for word. */
 export const SECRET_MISMATCH = 'QUALIFY_SECRET does not match the one this database was created with';
@@ -22,8 +22,6 @@ export function keyCheckValue(secret: Buffer): string {
   return createHmac('sha256', key).update('qualify key check').digest('base64url');
 }
 
-const repo = new KeyCheckRepository();
-
 /**
  * Issue 13 item 2 — run by the server and by every CLI command once the database is migrated:
  * a QUALIFY_SECRET other than the one the data was sealed under (or a previous one of a rotation
@@ -32,6 +30,7 @@ const repo = new KeyCheckRepository();
  */
 export async function verifyServiceSecret(
   database: Database,
+  repo: KeyCheckRepository,
   secrets: Secrets,
   now: number,
 ): Promise<SealedUnder> {
@@ -53,6 +52,7 @@ export async function verifyServiceSecret(
 /** After a complete rotation: the database's data is sealed under the current secret only. */
 export async function moveKeyCheckToCurrent(
   database: Database,
+  repo: KeyCheckRepository,
   secrets: Secrets,
   now: number,
 ): Promise<void> {

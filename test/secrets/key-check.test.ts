@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config.js';
 import { migrate, openDatabase } from '../../src/db/database.js';
+import { createRepositories } from '../../src/repositories.js';
 import { SECRET_MISMATCH, verifyServiceSecret } from '../../src/secrets/key-check.js';
 import { createTestApp, TEST_SECRET } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
@@ -21,7 +22,12 @@ describe('the key check', () => {
       try {
         await migrate(db);
         assert.equal(
-          await verifyServiceSecret(db, { secret: key(original), previousSecrets: [] }, 1),
+          await verifyServiceSecret(
+            db,
+            createRepositories().keyChecks,
+            { secret: key(original), previousSecrets: [] },
+            1,
+          ),
           'current',
         );
       } finally {
@@ -61,7 +67,12 @@ describe('the key check', () => {
       // A sealed webhook secret under TEST_SECRET, and no key check row (the test app never writes one).
       await t.services.webhookEndpoints.create(channel.channelId, { url: 'https://93.184.215.14/hooks' });
       await assert.rejects(
-        verifyServiceSecret(t.database, { secret: key(newSecret()), previousSecrets: [] }, 1),
+        verifyServiceSecret(
+          t.database,
+          createRepositories().keyChecks,
+          { secret: key(newSecret()), previousSecrets: [] },
+          1,
+        ),
         (error: unknown) => {
           assert.ok(error instanceof ConfigError);
           assert.ok(error.message.includes(SECRET_MISMATCH), error.message);
@@ -76,12 +87,20 @@ describe('the key check', () => {
 
       // The data is under a previous secret of a rotation: accepted, and said so.
       const rotating = { secret: key(newSecret()), previousSecrets: [key(TEST_SECRET)] };
-      assert.equal(await verifyServiceSecret(t.database, rotating, 1), 'previous');
+      assert.equal(
+        await verifyServiceSecret(t.database, createRepositories().keyChecks, rotating, 1),
+        'previous',
+      );
       const row = await t.database.db.selectFrom('key_checks').selectAll().executeTakeFirst();
       assert.ok(row, 'the first start with a secret that opens the data records the check');
       assert.ok(!row.check_value.includes(TEST_SECRET), 'the check value is not the secret');
       assert.equal(
-        await verifyServiceSecret(t.database, { secret: key(TEST_SECRET), previousSecrets: [] }, 2),
+        await verifyServiceSecret(
+          t.database,
+          createRepositories().keyChecks,
+          { secret: key(TEST_SECRET), previousSecrets: [] },
+          2,
+        ),
         'current',
       );
     } finally {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../../src/db/database.js';
 import { PhiCipher } from '../../src/phi/phi.cipher.js';
+import { createRepositories } from '../../src/repositories.js';
 import { verifyServiceSecret } from '../../src/secrets/key-check.js';
 import { createTestDatabase } from '../support/database.js';
 import { loadTarget, oneSession, prepareLoad, runLoad, seedLoad } from '../support/load.js';
@@ -75,7 +76,10 @@ describe('qualify secret rotate under load', () => {
         assert.deepEqual(opened.unreadable, []);
         assert.ok(opened.values >= 17 + 2 * written, `only ${opened.values} sealed values`);
         const alone = { secret: Buffer.from(currentSecret, 'base64'), previousSecrets: [] };
-        assert.equal(await verifyServiceSecret(db, alone, Date.now()), 'current');
+        assert.equal(
+          await verifyServiceSecret(db, createRepositories().keyChecks, alone, Date.now()),
+          'current',
+        );
       } finally {
         await db.close();
       }
