@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 /**
@@ -143,5 +145,35 @@ describe('requests refused below Fastify get the flat error body (issue 13 item 
     const response = await send(port, 'GET /healthz HTTP/1.0\r\n\r\n');
     assert.equal(response.status, 200, `${response.status} ${response.body}`);
     assert.deepEqual(JSON.parse(response.body), { status: 'ok' });
+  });
+});
+
+describe('a request that does not arrive in time gets the flat error body (issue 13 item 6)', () => {
+  let t: TestApp;
+  let slow: FastifyInstance;
+  let port: number;
+  before(async () => {
+    t = await createTestApp();
+    // The same services behind an app with a short header deadline.
+    slow = await buildApp({
+      services: t.services,
+      timeouts: { headersTimeout: 300, requestTimeout: 600, connectionTimeout: 5_000 },
+    });
+    await slow.listen({ port: 0, host: '127.0.0.1' });
+    port = (slow.server.address() as { port: number }).port;
+  });
+  after(async () => {
+    await slow.close();
+    await t.close();
+  });
+
+  it('headers that stop half-way → 408 RequestTimeout', async () => {
+    const response = await send(port, 'GET /healthz HTTP/1.1\r\nhost: x\r\nx-half: ');
+    const shown = `${response.status} ${JSON.stringify(response.headers)} ${response.body}`;
+    assert.equal(response.status, 408, shown);
+    const body = JSON.parse(response.body) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), ['error', 'message', 'request_id'], shown);
+    assert.equal(body.error, 'RequestTimeout', shown);
+    assert.equal(response.headers['x-request-id'], body.request_id, shown);
   });
 });
