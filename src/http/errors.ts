@@ -114,7 +114,9 @@ export function clientError(this: FastifyInstance, error: Error & { code?: strin
   const known = classifyClientError(error.code);
   const id = newRequestId();
   this.log.debug({ code: error.code, request_id: id }, 'request refused by the HTTP parser');
-  if (socket.writable) {
+  // As Node itself: never into the middle of a response already under way on this connection.
+  const inFlight = (socket as Duplex & { _httpMessage?: { _headerSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?._headerSent) {
     const status = statusForCode(known.code);
     const body = JSON.stringify(errorBody(known.code, known.message, id));
     const head = Object.entries(rawErrorHeaders(id, body))

@@ -8,7 +8,8 @@ import { ApiError } from '../lib/errors.js';
  * - another control character (C0 but tab, line feed and carriage return; DEL; C1);
  * - a lone UTF-16 surrogate (`"\ud800"` in JSON): both drivers would store U+FFFD instead.
  */
-export type TextProblem = 'NUL' | 'control' | 'surrogate';
+export const TEXT_PROBLEMS = ['NUL', 'control', 'surrogate'] as const;
+export type TextProblem = (typeof TEXT_PROBLEMS)[number];
 
 /** Fast pre-check: anything that may be a problem (surrogate pairs, such as emoji, are fine). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
