@@ -52,7 +52,7 @@ export function fillSessionUrl(url: string, sessionId: string): string {
  * there is none or it cannot be one (a URL stored before the API checked it): the submission
  * itself is never undone by its redirect.
  */
-export function redirectTarget(url: string | null, sessionId: string): string | null {
+function redirectTarget(url: string | null, sessionId: string): string | null {
   return url === null ? null : asciiHttpUrl(fillSessionUrl(url, sessionId));
 }
 
