@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -6,13 +5,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { humanPages } from './html/pages.js';
 import { API_KEY_HEADER, apiKeyAuth } from './http/auth.js';
 import { DeferredCompiles } from './http/deferred-compiles.js';
-import { frameworkErrors, registerErrorHandler } from './http/errors.js';
+import { clientError, expectationFailed, frameworkErrors, registerErrorHandler } from './http/errors.js';
 import { useIpRateLimits } from './http/ip-rate-limits.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
-import { rejectNulCharacters } from './http/nul-guard.js';
 import { registerRouting } from './http/routing.js';
 import { useSecurityHeaders } from './http/security-headers.js';
+import { guardApiText } from './http/text-guard.js';
 import { ApiError } from './lib/errors.js';
+import { newRequestId } from './lib/ids.js';
 import { hashApiKey } from './lib/tokens.js';
 import type { Services } from './services.js';
 import { sessionsRoutes } from './sessions/sessions.routes.js';
@@ -87,14 +87,15 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     bodyLimit: BODY_LIMIT,
     // Issue 13 item 5 — the client address the per-IP limits count, behind a proxy too.
     trustProxy: trustProxyOption(services.config.trustProxy),
-    // randomUUID draws from a pre-filled entropy pool: far cheaper per request than randomBytes.
-    genReqId: () => `req_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+    genReqId: newRequestId,
     // Slow clients are cut off instead of holding a socket forever. Node checks the header and
     // request deadlines every `connectionsCheckingInterval`, so that follows the shortest one.
     connectionTimeout: limits.connectionTimeout,
     requestTimeout: limits.requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
     http: {
+      // A missing Host is answered below with the flat error body, not Node's bare 400.
+      requireHostHeader: false,
       headersTimeout: Math.min(limits.headersTimeout, limits.requestTimeout),
       connectionsCheckingInterval: Math.max(
         50,
@@ -103,6 +104,8 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     },
     return503OnClosing: true,
     frameworkErrors,
+    // Issue 13 item 6 — what Node's parser refuses gets the flat error body too.
+    clientErrorHandler: clientError,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     schemaController: deferred.schemaController(),
@@ -112,6 +115,7 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     void deferred.compileRest((error) => app.log.error({ err: error }, 'a route schema failed to compile'));
   });
   app.decorateRequest('channel', null);
+  app.server.on('checkExpectation', expectationFailed);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -128,6 +132,11 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
   registerRouting(app);
   const hsts = services.config.publicUrl.startsWith('https:');
   useSecurityHeaders(app, 'api', { hsts });
+  app.addHook('onRequest', async (request) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (with the flat body, not Node's bare one).
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1')
+      throw new ApiError('ValidationError', 'the Host header is required');
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -194,7 +203,7 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
       });
     }
     api.addHook('onRequest', apiKeyAuth(services.channels));
-    rejectNulCharacters(api);
+    guardApiText(api);
     await api.register(sessionsRoutes, { services });
     await api.register(testHelpersRoutes, { services });
     await api.register(webhooksRoutes, { services });

@@ -18,7 +18,7 @@ import type { Static, TObject, TSchema } from 'typebox';
  * fills a field that was not given.
  */
 
-/** A form body as `@fastify/formbody` parses it: a repeated field arrives as an array. */
+/** A form body as `form-body.ts` parses it: a repeated field arrives as an array. */
 export type FormBody = Record<string, string | string[] | undefined>;
 
 type Text<V> = NonNullable<V> extends readonly unknown[] ? string[] : string;

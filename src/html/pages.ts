@@ -1,13 +1,14 @@
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { consoleRoutes } from '../console/console.routes.js';
 import { useIpRateLimits } from '../http/ip-rate-limits.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
+import { guardPageText } from '../http/text-guard.js';
 import { ApiError } from '../lib/errors.js';
 import { verifyRoutes } from '../lmn/lmn.routes.js';
 import type { Services } from '../services.js';
 import { surveyRoutes } from '../survey/survey.routes.js';
+import { useStrictFormBodies } from './form-body.js';
 import { messagePage } from './layout.js';
 import { sendHtml } from './reply.js';
 
@@ -19,7 +20,7 @@ import { sendHtml } from './reply.js';
 export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   // Forms only: a JSON or text body on these routes is a 415 page, never half-parsed input.
   app.removeAllContentTypeParsers();
-  await app.register(formbody);
+  useStrictFormBodies(app);
   await app.register(cookie);
 
   useSecurityHeaders(app, 'pages', { hsts: services.config.publicUrl.startsWith('https:') });
@@ -35,6 +36,8 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
     { name: 'survey', perMinute: limits.surveyPosts, routes: ['POST /q/:id'], counts: 'requests' },
     { name: 'verification', perMinute: limits.verify, routes: ['GET /verify/:code'], counts: 'requests' },
   ]);
+  // Issue 13 item 6 — no NUL, control character or lone surrogate in a link (path or query).
+  guardPageText(app);
   app.addHook('onSend', async (_request, reply, payload) => {
     // Pages carry health information or capability links: never cached anywhere.
     reply.header('cache-control', 'no-store');

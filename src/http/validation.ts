@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import formats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { isHttpUrl } from '../lib/http-url.js';
 
 function makeAjv(coerceTypes: boolean): Ajv {
   const ajv = new Ajv({
@@ -15,6 +16,8 @@ function makeAjv(coerceTypes: boolean): Ajv {
   });
   // ajv-formats is CommonJS whose module.exports is the plugin function itself.
   (formats as unknown as typeof formats.default)(ajv, ['email', 'uri', 'date-time', 'date']);
+  // An absolute http(s) URL as browsers parse it (`lib/http-url.ts`): what a redirect can go to.
+  ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
   ajv.addKeyword({ keyword: 'x-error', schemaType: 'string' });
   return ajv;
 }

@@ -8,9 +8,12 @@ export const ERROR_CODES = [
   'user_id_already_set',
   'InvalidStatusTransition',
   'IdempotencyKeyInUse',
+  'RequestTimeout',
   'PayloadTooLarge',
   'UnsupportedMediaType',
+  'ExpectationFailed',
   'RateLimited',
+  'RequestHeaderFieldsTooLarge',
   'InternalServerError',
   'NotImplemented',
 ] as const;
@@ -32,12 +35,18 @@ export function statusForCode(code: ErrorCode): number {
     case 'InvalidStatusTransition':
     case 'IdempotencyKeyInUse':
       return 409;
+    case 'RequestTimeout':
+      return 408;
     case 'PayloadTooLarge':
       return 413;
     case 'UnsupportedMediaType':
       return 415;
+    case 'ExpectationFailed':
+      return 417;
     case 'RateLimited':
       return 429;
+    case 'RequestHeaderFieldsTooLarge':
+      return 431;
     case 'InternalServerError':
       return 500;
     case 'NotImplemented':

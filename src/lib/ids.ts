@@ -11,3 +11,11 @@ export function newId(prefix: IdPrefix): string {
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
+
+/**
+ * A request's id (`x-request-id`, `request_id` in errors). randomUUID draws from a pre-filled
+ * entropy pool: far cheaper per request than randomBytes.
+ */
+export function newRequestId(): string {
+  return `req_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+}

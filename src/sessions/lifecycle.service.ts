@@ -85,6 +85,9 @@ export class LifecycleService {
     const eligible = items
       .filter((item) => !covered || covered.includes(item.sku))
       .reduce((sum, item) => sum + (item.price ?? 0) * item.quantity, 0);
+    // Bounded at create (issue 13 item 6); a session stored before that bound cannot be approved inexactly.
+    if (!Number.isSafeInteger(eligible))
+      throw new ApiError('ValidationError', 'the covered items total more cents than can be counted exactly');
     const now = this.clock.now();
     const updated = await this.move(
       tx,

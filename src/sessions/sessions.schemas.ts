@@ -17,10 +17,12 @@ export const IdempotencyKey = Type.String({
 });
 
 // Not `format: 'uri'`: it refuses `{` and `}`, and merchants put the `{{qualification_session_id}}`
-// placeholder (SPEC §2.2) into their redirect URLs.
+// placeholder (SPEC §2.2) into their redirect URLs. `http-url`: the WHATWG URL parser accepts it,
+// so the shopper can be redirected (to its ASCII form when it has non-ASCII characters).
 const RedirectUrl = Type.String({
   maxLength: 2048,
   pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$',
+  format: 'http-url',
   'x-error': 'must be an absolute http or https URL',
 });
 

@@ -27,6 +27,20 @@ import type { SessionStatus } from './sessions.vocabulary.js';
 
 const TEST_HELPER: Actor = { type: 'test_helper' };
 
+/**
+ * Issue 13 item 6 — `eligible_amount` is a sum of some items' price × quantity, so the whole
+ * order's sum must be an exact integer number of cents: at most 2^53 − 1. Each product is within
+ * it by the schema's bounds; the sum of 100 of them need not be.
+ */
+function assertExactTotal(items: ReadonlyArray<{ price?: number | null; quantity?: number }>): void {
+  const total = items.reduce((sum, item) => sum + (item.price ?? 0) * (item.quantity ?? 1), 0);
+  if (!Number.isSafeInteger(total))
+    throw new ApiError(
+      'ValidationError',
+      `order_items total (price × quantity, summed) must be at most ${Number.MAX_SAFE_INTEGER} cents`,
+    );
+}
+
 export interface SessionList {
   qualification_sessions: QualificationSession[];
   pagination: { current_page: number; page_size: number; total_count: number; last_page: number };
@@ -51,6 +65,7 @@ export class SessionsService {
     if (body.email !== undefined && body.customer_email !== undefined && body.email !== body.customer_email) {
       throw new ApiError('ValidationError', 'email and customer_email must not differ');
     }
+    assertExactTotal(body.order_items ?? []);
     const key = {
       scope: `create:${channel.id}`,
       key: body.idempotency_key,

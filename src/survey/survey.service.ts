@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { type Tx, transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
+import { asciiHttpUrl } from '../lib/http-url.js';
 import { verifySessionLinkToken } from '../lib/tokens.js';
 import type { Letter, LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
@@ -43,6 +44,16 @@ export function fillSessionUrl(url: string, sessionId: string): string {
   return url
     .replaceAll('{{qualification_session_id}}', sessionId)
     .replaceAll('%7B%7Bqualification_session_id%7D%7D', sessionId);
+}
+
+/**
+ * Where the shopper goes back to: the merchant's URL with the id filled in, in the ASCII form a
+ * `Location` header needs (issue 13 item 6). Null — the shopper sees Qualify's own page — when
+ * there is none or it cannot be one (a URL stored before the API checked it): the submission
+ * itself is never undone by its redirect.
+ */
+function redirectTarget(url: string | null, sessionId: string): string | null {
+  return url === null ? null : asciiHttpUrl(fillSessionUrl(url, sessionId));
 }
 
 /** The `?source=&skus=` of the link that may fill this session: only fields still null. */
@@ -122,7 +133,7 @@ export class SurveyService {
           created_at: now,
         });
         await this.applyPrescreen(tx, submitted, answers);
-        return { redirect: submitted.success_url ? fillSessionUrl(submitted.success_url, session.id) : null };
+        return { redirect: redirectTarget(submitted.success_url, session.id) };
       },
     );
     if ('closed' in outcome) return { kind: 'closed', page: await this.pageFor(outcome.closed) };
@@ -133,7 +144,7 @@ export class SurveyService {
   async decline(sessionId: string, token: unknown): Promise<{ redirect: string | null; page?: ShopperPage }> {
     const session = await this.authorised(sessionId, token);
     if (session.status !== 'pending') return { redirect: null, page: await this.pageFor(session) };
-    return { redirect: session.failure_url ? fillSessionUrl(session.failure_url, session.id) : null };
+    return { redirect: redirectTarget(session.failure_url, session.id) };
   }
 
   /** Decrypted answers, for the clinician's review page. */
