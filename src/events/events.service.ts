@@ -47,7 +47,7 @@ export class EventsService {
   async recordWithDeliveries<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<RecordedEvent> {
     const id = newId('evt');
     const now = this.clock.now();
-    await this.repos.events.insert(tx.db, {
+    const sequence = await this.repos.events.insert(tx.db, {
       id,
       sales_channel_id: event.salesChannelId,
       type: event.type,
@@ -70,6 +70,7 @@ export class EventsService {
       sales_channel_id: event.salesChannelId,
       event_type: event.type,
       session_id: event.sessionId,
+      sequence,
       status: 'pending',
       attempt_count: 0,
       round_attempts: 0,
