@@ -145,10 +145,9 @@ export class DeliveriesRepository {
         'next_attempt_at',
         sql<number>`${eb.fn
           .agg<number>('row_number')
-          .over((ob) => ob.partitionBy('webhook_endpoint_id').orderBy('next_attempt_at').orderBy('id'))} + ${inflightOf(
-          sql.ref('webhook_endpoint_id'),
-          fair.inflightByEndpoint,
-        )}`.as('endpoint_rank'),
+          .over((ob) =>
+            ob.partitionBy('webhook_endpoint_id').orderBy('next_attempt_at').orderBy('id'),
+          )} + ${inflightOf(sql.ref('webhook_endpoint_id'), fair.inflightByEndpoint)}`.as('endpoint_rank'),
       ])
       .where(isDue(now))
       .where(notBehindAnEarlier);
@@ -161,7 +160,11 @@ export class DeliveriesRepository {
         sql<number>`${eb.fn
           .agg<number>('row_number')
           .over((ob) =>
-            ob.partitionBy('c.sales_channel_id').orderBy('c.endpoint_rank').orderBy('c.next_attempt_at').orderBy('c.id'),
+            ob
+              .partitionBy('c.sales_channel_id')
+              .orderBy('c.endpoint_rank')
+              .orderBy('c.next_attempt_at')
+              .orderBy('c.id'),
           )} + ${inflightOf(sql.ref('c.sales_channel_id'), fair.inflightByChannel)}`.as('channel_rank'),
       ])
       .where('c.endpoint_rank', '<=', fair.endpointCap);
