@@ -202,7 +202,7 @@ export async function runFairnessBench(
       limitMs: 50,
       line:
         `one channel's endpoint never answers (${100 + samples} deliveries, each attempt held until the 10 s timeout; ` +
-        `${slow.requests()} attempts reached it, at most 4 of the 16 send slots at a time); another channel's first ` +
+        `${slow.requests()} attempts reached it, at most 16 of the 64 send slots at a time); another channel's first ` +
         `attempt: median ${median} ms, p99 ${p99} ms (${latencies.length}/${samples} approvals one at a time)`,
     };
   } finally {

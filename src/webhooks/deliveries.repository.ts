@@ -49,6 +49,10 @@ export interface ClaimShares {
   channelCap: number;
 }
 
+/** How many of the oldest due rows one claim ranks: `limit` times this, and at least the minimum. */
+const CANDIDATE_WINDOW_FACTOR = 8;
+const CANDIDATE_WINDOW_MIN = 256;
+
 const UNLIMITED: ClaimShares = {
   inflightByEndpoint: new Map(),
   inflightByChannel: new Map(),
@@ -118,7 +122,8 @@ export class DeliveriesRepository {
    * Ordered (issue 14 item 3): a delivery waits while an earlier one (lower `sequence`) of its
    * session to its endpoint is still pending or delivering.
    *
-   * Fair (issue 9 item 6): candidates are ranked within their endpoint and then within their
+   * Fair (issue 9 item 6): endpoints and channels already at their cap here are left out; the
+   * oldest due rows of the rest (a bounded window) are ranked within their endpoint and then their
    * channel, each rank counting on from what that endpoint or channel already has in flight here
    * (`fair.inflight…`); none beyond `fair.endpointCap` / `fair.channelCap`, and the claim takes the
    * lowest ranks first — one from every channel before a second from any, and within a channel one
@@ -137,20 +142,34 @@ export class DeliveriesRepository {
     leaseUntil: number,
     fair: ClaimShares = UNLIMITED,
   ): Promise<DeliveryRow[]> {
-    const candidates = db
+    const saturated = (counts: ReadonlyMap<string, number>, cap: number) =>
+      [...counts].filter(([, n]) => n >= cap).map(([id]) => id);
+    const saturatedEndpoints = saturated(fair.inflightByEndpoint, fair.endpointCap);
+    const saturatedChannels = saturated(fair.inflightByChannel, fair.channelCap);
+    // The oldest due rows of the endpoints and channels with room, a bounded window (the scan
+    // stops there, however long the backlog): one endpoint's backlog fills its share, is then left
+    // out by the saturated lists, and the next claim's window reaches the others.
+    const window = db
       .selectFrom('webhook_deliveries')
+      .select(['id', 'webhook_endpoint_id', 'sales_channel_id', 'next_attempt_at'])
+      .where(isDue(now))
+      .where(notBehindAnEarlier)
+      .$if(saturatedEndpoints.length > 0, (q) => q.where('webhook_endpoint_id', 'not in', saturatedEndpoints))
+      .$if(saturatedChannels.length > 0, (q) => q.where('sales_channel_id', 'not in', saturatedChannels))
+      .orderBy('next_attempt_at')
+      .limit(Math.max(CANDIDATE_WINDOW_MIN, limit * CANDIDATE_WINDOW_FACTOR));
+    const candidates = db
+      .selectFrom(window.as('w'))
       .select((eb) => [
-        'id',
-        'sales_channel_id',
-        'next_attempt_at',
+        'w.id',
+        'w.sales_channel_id',
+        'w.next_attempt_at',
         sql<number>`${eb.fn
           .agg<number>('row_number')
           .over((ob) =>
-            ob.partitionBy('webhook_endpoint_id').orderBy('next_attempt_at').orderBy('id'),
-          )} + ${inflightOf(sql.ref('webhook_endpoint_id'), fair.inflightByEndpoint)}`.as('endpoint_rank'),
-      ])
-      .where(isDue(now))
-      .where(notBehindAnEarlier);
+            ob.partitionBy('w.webhook_endpoint_id').orderBy('w.next_attempt_at').orderBy('w.id'),
+          )} + ${inflightOf(sql.ref('w.webhook_endpoint_id'), fair.inflightByEndpoint)}`.as('endpoint_rank'),
+      ]);
     const byChannel = db
       .selectFrom(candidates.as('c'))
       .select((eb) => [

@@ -27,11 +27,12 @@ export interface DispatcherOptions {
   instanceId?: string;
   /** Uniform in [0, 1), for the retry jitter. */
   random?: () => number;
-  /** Sends in flight at once. */
+  /** Sends in flight at once (64 by default). */
   concurrency?: number;
   /**
    * Issue 9 item 6 — the most sends one endpoint, and one channel, may have in flight here; by
-   * default a quarter and a half of `concurrency` (at least 1).
+   * default a quarter and a half of `concurrency` (16 and 32), so what a slow or failing endpoint
+   * holds leaves the rest for the others.
    */
   endpointCap?: number;
   channelCap?: number;
@@ -114,7 +115,7 @@ export class WebhookDispatcher {
   constructor(private readonly options: DispatcherOptions) {
     this.instanceId = options.instanceId ?? newInstanceId();
     this.random = options.random ?? Math.random;
-    this.concurrency = options.concurrency ?? 16;
+    this.concurrency = options.concurrency ?? 64;
     this.endpointCap = options.endpointCap ?? Math.max(1, Math.floor(this.concurrency / 4));
     this.channelCap = options.channelCap ?? Math.max(1, Math.floor(this.concurrency / 2));
     this.leaseMs = options.leaseMs ?? 60_000;
