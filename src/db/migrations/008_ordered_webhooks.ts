@@ -28,11 +28,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     UPDATE webhook_deliveries SET sequence = (
       SELECT sequence FROM events WHERE events.id = webhook_deliveries.event_id
     )`.execute(db);
-  // The claim's "is an earlier one still open?" check for one endpoint and session.
+  // The claim's "is an earlier one still open?" check: a session has a handful of deliveries,
+  // where an endpoint may have thousands (see `notBehindAnEarlier` in deliveries.repository.ts).
   await db.schema
     .createIndex('webhook_deliveries_order')
     .on('webhook_deliveries')
-    .columns(['webhook_endpoint_id', 'session_id', 'sequence'])
+    .columns(['session_id', 'sequence'])
     .execute();
 }
 
