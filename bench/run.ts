@@ -15,6 +15,14 @@ import { command, type EngineReport, type Measurement, writeReport } from './rep
 import { SCENARIOS } from './scenarios.js';
 import { seedSessions } from './seed.js';
 import { mergeStartupSection, runStartupBench, type StartupReport, startupSection } from './startup.js';
+import {
+  FLEET_SCENARIOS,
+  type FleetResult,
+  fleetSection,
+  mergeFleetSection,
+  runFairnessBench,
+  runInstancesBench,
+} from './webhook-fleet.js';
 import { runWebhookBench, type WebhookReport } from './webhooks.js';
 
 export interface Knobs {
@@ -235,6 +243,18 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // Issue 9 items 5 and 6: only these asked for — their section is merged into the report.
+  const fleet = FLEET_SCENARIOS.filter((name) => wanted(name));
+  if (
+    fleet.length > 0 &&
+    k.scenarios?.every((name) => (FLEET_SCENARIOS as readonly string[]).includes(name))
+  ) {
+    mergeFleetSection(k.output, fleetSection(await runFleet(k, fleet), command(), started));
+    log(
+      `done in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s; merged the fleet section into ${k.output}`,
+    );
+    return;
+  }
   const engines: EngineReport[] = [];
   const skipped: string[] = [];
   const webhooks: WebhookReport[] = [];
@@ -262,9 +282,33 @@ async function main(): Promise<void> {
   } finally {
     await baseline.stop();
   }
+  const fleetResults = fleet.length > 0 ? await runFleet(k, fleet) : [];
   const elapsedS = (Date.now() - started.getTime()) / 1000;
   writeReport(k.output, { knobs: k, started, elapsedS, engines, skipped, webhooks, startup });
+  if (fleetResults.length > 0) mergeFleetSection(k.output, fleetSection(fleetResults, command(), started));
   log(`done in ${elapsedS.toFixed(0)} s; wrote ${k.output}`);
+}
+
+/** The cross-instance and fairness webhook scenarios, each on a fresh database per engine. */
+async function runFleet(
+  k: Knobs,
+  names: readonly (typeof FLEET_SCENARIOS)[number][],
+): Promise<FleetResult[]> {
+  const results: FleetResult[] = [];
+  const samples = k.quick ? 40 : 100;
+  for (const engine of k.engines) {
+    if (engine === 'postgres' && !(await postgresReachable(k.postgresUrl))) continue;
+    for (const name of names) {
+      const db = await prepareDatabase(engine, k);
+      try {
+        const run = name === 'webhooks-instances' ? runInstancesBench : runFairnessBench;
+        results.push(await run(engine, db, samples, log));
+      } finally {
+        await db.drop();
+      }
+    }
+  }
+  return results;
 }
 
 await main();

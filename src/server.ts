@@ -81,6 +81,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logger: logger.child({ component: 'webhooks' }),
     leaseMs: config.webhookLeaseMs,
   });
+  // Issue 9 item 5 — on PostgreSQL, other instances' commits wake this dispatcher too.
+  await services.notifications.start(logger.child({ component: 'notifications' }));
   webhooks.dispatcher.start();
   // The id recorded with every delivery attempt and lease (SPEC §3.4): which instance sent what.
   logger.info({ instance: webhooks.dispatcher.instanceId }, 'webhook dispatcher started');
@@ -90,6 +92,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stopping ??= (async () => {
       await app.close();
       await webhooks.stop();
+      await services.notifications.close();
       await database.close();
     })();
     return stopping;

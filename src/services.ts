@@ -5,6 +5,7 @@ import { CliniciansService } from './console/clinicians.service.js';
 import { ConsoleAuthService } from './console/console-auth.service.js';
 import { ReviewService } from './console/review.service.js';
 import type { Database } from './db/database.js';
+import { Notifications } from './db/notifications.js';
 import { EventsService } from './events/events.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -27,6 +28,8 @@ export interface Services {
   readonly clock: Clock;
   /** For the webhook dispatcher (`webhooks/runtime.ts`), which works below the services; routes never. */
   readonly repositories: Repositories;
+  /** Signals between the instances on this database (issue 9 item 5); `serve` starts its listener. */
+  readonly notifications: Notifications;
   readonly channels: ChannelsService;
   readonly events: EventsService;
   readonly idempotency: IdempotencyService;
@@ -49,7 +52,8 @@ export function createServices(
   clock: Clock = systemClock,
   repos: Repositories = createRepositories(),
 ): Services {
-  const events = new EventsService(clock, repos);
+  const notifications = new Notifications(database);
+  const events = new EventsService(clock, repos, notifications);
   const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys);
   const lifecycle = new LifecycleService(clock, repos.sessions, events);
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
@@ -74,6 +78,7 @@ export function createServices(
     database,
     clock,
     repositories: repos,
+    notifications,
     channels: new ChannelsService(database, clock, repos.channels),
     events,
     idempotency,

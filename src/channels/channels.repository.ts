@@ -1,4 +1,5 @@
-import { likeEscaped, startsWithPattern } from '../db/dialect.js';
+import type { Engine } from '../db/database.js';
+import { likeEscaped, lockRows, startsWithPattern } from '../db/dialect.js';
 import { precompiled } from '../db/precompiled.js';
 import type { ApiKeyTable, SalesChannelTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
@@ -21,6 +22,14 @@ export class ChannelsRepository {
       .select(['id', 'name', 'livemode', 'created_at'])
       .where('id', '=', id)
       .executeTakeFirst();
+  }
+
+  /** The channel, its row locked until the transaction ends (PostgreSQL): serialises per-channel limits. */
+  async lockChannel(db: Executor, engine: Engine, id: string): Promise<ChannelRow | undefined> {
+    return lockRows(
+      engine,
+      db.selectFrom('sales_channels').select(['id', 'name', 'livemode', 'created_at']).where('id', '=', id),
+    ).executeTakeFirst();
   }
 
   async listChannels(db: Executor): Promise<ChannelRow[]> {

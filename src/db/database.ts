@@ -34,6 +34,11 @@ export interface Database {
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
   /** One round trip (`/readyz`): rejects when the database cannot answer. */
   ping(): Promise<void>;
+  /**
+   * PostgreSQL only: a new, unconnected client outside the pool, in the pool's schema and without
+   * its statement timeout (advisory locks, `LISTEN` in `db/notifications.ts`). The caller ends it.
+   */
+  dedicatedClient?(): pgModule.Client;
   close(): Promise<void>;
 }
 
@@ -232,11 +237,13 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   // The lock lives on a connection outside the pool (so `work` can use the whole pool, even a
   // pool of one) and without the statement timeout (waiting for the holder is the point). The
   // key includes the schema, so deployments (and tests) in different schemas do not contend.
-  const exclusive: Database['exclusive'] = async (name, work) => {
-    const client = new pg.Client({
+  const dedicatedClient = () =>
+    new pg.Client({
       connectionString,
       ...(lockSettings ? { options: lockSettings } : {}),
     });
+  const exclusive: Database['exclusive'] = async (name, work) => {
+    const client = dedicatedClient();
     client.on('error', () => {});
     await client.connect();
     try {
@@ -248,7 +255,14 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       await client.end();
     }
   };
-  return { db, engine: 'postgres', exclusive, ping: () => ping(db), close: () => db.destroy() };
+  return {
+    db,
+    engine: 'postgres',
+    exclusive,
+    ping: () => ping(db),
+    dedicatedClient,
+    close: () => db.destroy(),
+  };
 }
 
 /**

@@ -76,6 +76,8 @@ export interface EventTable {
   sales_channel_id: string;
   type: EventType;
   session_id: string | null;
+  /** Issue 14 item 3 — the event's place among its session's events, from 1 (migration 008); null without a session. */
+  sequence: number | null;
   data: string;
   created_at: number;
 }

@@ -39,6 +39,8 @@ export interface WebhookDeliveryTable {
   sales_channel_id: string;
   event_type: EventType;
   session_id: string | null;
+  /** The event's `sequence` (migration 008): a delivery waits while an earlier one of its session and endpoint is open. */
+  sequence: number | null;
   status: DeliveryStatus;
   attempt_count: number;
   /** Attempts since the delivery was (re)queued: indexes the retry schedule. */

@@ -1,3 +1,4 @@
+import type { Notifications } from '../db/notifications.js';
 import type { Tx } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -22,17 +23,13 @@ export interface RecordedEvent {
   deliveryIds: string[];
 }
 
-export type EventListener = () => void;
-
 /**
  * The transactional outbox (SPEC §3.4): an event and one delivery row per enabled, subscribed
  * endpoint of the event's own channel are written in the same transaction as the change that
- * caused them — they commit or vanish together. Listeners (the webhook dispatcher's `wake`)
- * run only after the commit.
+ * caused them — they commit or vanish together. The `events` notification (issue 9 item 5) tells
+ * the dispatchers of this and every other instance once the transaction has committed.
  */
 export class EventsService {
-  private readonly listeners: EventListener[] = [];
-
   constructor(
     private readonly clock: Clock,
     private readonly repos: {
@@ -40,11 +37,8 @@ export class EventsService {
       endpoints: EndpointsRepository;
       deliveries: DeliveriesRepository;
     },
+    private readonly notifications: Notifications,
   ) {}
-
-  onCommitted(listener: EventListener): void {
-    this.listeners.push(listener);
-  }
 
   async record<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<string> {
     return (await this.recordWithDeliveries(tx, event)).eventId;
@@ -53,7 +47,7 @@ export class EventsService {
   async recordWithDeliveries<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<RecordedEvent> {
     const id = newId('evt');
     const now = this.clock.now();
-    await this.repos.events.insert(tx.db, {
+    const sequence = await this.repos.events.insert(tx.db, {
       id,
       sales_channel_id: event.salesChannelId,
       type: event.type,
@@ -76,6 +70,7 @@ export class EventsService {
       sales_channel_id: event.salesChannelId,
       event_type: event.type,
       session_id: event.sessionId,
+      sequence,
       status: 'pending',
       attempt_count: 0,
       round_attempts: 0,
@@ -91,9 +86,7 @@ export class EventsService {
     }));
     await this.repos.deliveries.insertMany(tx.db, rows);
 
-    tx.afterCommit(() => {
-      for (const listener of this.listeners) listener();
-    });
+    if (rows.length > 0) await this.notifications.publish(tx, 'events');
     return { eventId: id, deliveryIds: rows.map((r) => r.id) };
   }
 }

@@ -1,6 +1,7 @@
+import { type ExpressionBuilder, type RawBuilder, sql } from 'kysely';
 import type { Engine } from '../db/database.js';
 import { skipLocked } from '../db/dialect.js';
-import type { WebhookAttemptTable, WebhookDeliveryTable } from '../db/schema.js';
+import type { DB, WebhookAttemptTable, WebhookDeliveryTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 import type { DeliveryStatus } from './webhooks.vocabulary.js';
 
@@ -17,6 +18,7 @@ const DELIVERY_COLUMNS = [
   'sales_channel_id',
   'event_type',
   'session_id',
+  'sequence',
   'status',
   'attempt_count',
   'round_attempts',
@@ -37,6 +39,65 @@ export interface DeliveryFilter {
   sessionId?: string;
   status?: DeliveryStatus;
   limit: number;
+}
+
+/** Fair claiming (issue 9 item 6): what this instance already sends, and the most it may. */
+export interface ClaimShares {
+  inflightByEndpoint: ReadonlyMap<string, number>;
+  inflightByChannel: ReadonlyMap<string, number>;
+  endpointCap: number;
+  channelCap: number;
+}
+
+/** How many of the oldest due rows one claim ranks: `limit` times this, and at least the minimum. */
+const CANDIDATE_WINDOW_FACTOR = 8;
+const CANDIDATE_WINDOW_MIN = 256;
+
+const UNLIMITED: ClaimShares = {
+  inflightByEndpoint: new Map(),
+  inflightByChannel: new Map(),
+  endpointCap: Number.MAX_SAFE_INTEGER,
+  channelCap: Number.MAX_SAFE_INTEGER,
+};
+
+/** `CASE column WHEN id THEN n … ELSE 0 END` over this instance's in-flight counts (at most its slots). */
+function inflightOf(column: RawBuilder<unknown>, counts: ReadonlyMap<string, number>): RawBuilder<number> {
+  const entries = [...counts].filter(([, n]) => n > 0);
+  if (entries.length === 0) return sql<number>`0`;
+  const whens = entries.map(([id, n]) => sql`WHEN ${id} THEN ${sql.lit(n)}`);
+  return sql<number>`(CASE ${column} ${sql.join(whens, sql` `)} ELSE 0 END)`;
+}
+
+/** Pending and due, or delivering under a lease that has run out. */
+function isDue(now: number) {
+  return (eb: ExpressionBuilder<DB, 'webhook_deliveries'>) =>
+    eb.or([
+      eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+      eb.and([eb('status', '=', 'delivering'), eb('lease_expires_at', '<=', now)]),
+    ]);
+}
+
+/** Issue 14 item 3 — no earlier delivery of the same session to the same endpoint is still open. */
+function notBehindAnEarlier(eb: ExpressionBuilder<DB, 'webhook_deliveries'>) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('webhook_deliveries as earlier')
+        .select('earlier.id')
+        .whereRef('earlier.session_id', '=', 'webhook_deliveries.session_id')
+        // Compared through an expression on purpose: PostgreSQL without fresh statistics (a new
+        // table, a burst) would otherwise probe the endpoint's index, which holds every delivery
+        // of the endpoint — hundreds of ms per claim for a backlog of a thousand. The session's
+        // index (`webhook_deliveries_order`) finds its few rows whatever the statistics say.
+        .where(
+          sql`${sql.ref('earlier.webhook_endpoint_id')} || ''`,
+          '=',
+          sql.ref('webhook_deliveries.webhook_endpoint_id'),
+        )
+        .whereRef('earlier.sequence', '<', 'webhook_deliveries.sequence')
+        .where('earlier.status', 'in', ['pending', 'delivering']),
+    ),
+  );
 }
 
 /** SQL for the delivery outbox and its attempts (SPEC §3.4). */
@@ -64,10 +125,21 @@ export class DeliveriesRepository {
 
   /**
    * Claims up to `limit` due deliveries for `owner` until `leaseUntil`, in one statement: pending
-   * ones whose time has come, and delivering ones whose lease expired (their instance died). On
-   * PostgreSQL the inner select is `FOR UPDATE SKIP LOCKED`, so instances never claim the same row
-   * (a row another claim updated meanwhile is re-checked and no longer matches); SQLite has a
-   * single writer, so the statement is exclusive on its own.
+   * ones whose time has come, and delivering ones whose lease expired (their instance died).
+   *
+   * Ordered (issue 14 item 3): a delivery waits while an earlier one (lower `sequence`) of its
+   * session to its endpoint is still pending or delivering.
+   *
+   * Fair (issue 9 item 6): endpoints and channels already at their cap here are left out; the
+   * oldest due rows of the rest (a bounded window) are ranked within their endpoint and then their
+   * channel, each rank counting on from what that endpoint or channel already has in flight here
+   * (`fair.inflight…`); none beyond `fair.endpointCap` / `fair.channelCap`, and the claim takes the
+   * lowest ranks first — one from every channel before a second from any, and within a channel one
+   * from every endpoint before a second. So a backlog or a slow endpoint cannot take every slot.
+   *
+   * On PostgreSQL the rows are then locked `FOR UPDATE SKIP LOCKED` (re-checked as still due), so
+   * instances never claim the same row; SQLite has a single writer, so the statement is exclusive
+   * on its own.
    */
   async claimDue(
     db: Executor,
@@ -76,25 +148,70 @@ export class DeliveriesRepository {
     limit: number,
     owner: string,
     leaseUntil: number,
+    fair: ClaimShares = UNLIMITED,
   ): Promise<DeliveryRow[]> {
-    const due = skipLocked(
+    const saturated = (counts: ReadonlyMap<string, number>, cap: number) =>
+      [...counts].filter(([, n]) => n >= cap).map(([id]) => id);
+    const saturatedEndpoints = saturated(fair.inflightByEndpoint, fair.endpointCap);
+    const saturatedChannels = saturated(fair.inflightByChannel, fair.channelCap);
+    // The oldest due rows of the endpoints and channels with room, a bounded window (the scan
+    // stops there, however long the backlog): one endpoint's backlog fills its share, is then left
+    // out by the saturated lists, and the next claim's window reaches the others.
+    const window = db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'webhook_endpoint_id', 'sales_channel_id', 'next_attempt_at'])
+      .where(isDue(now))
+      .where(notBehindAnEarlier)
+      .$if(saturatedEndpoints.length > 0, (q) => q.where('webhook_endpoint_id', 'not in', saturatedEndpoints))
+      .$if(saturatedChannels.length > 0, (q) => q.where('sales_channel_id', 'not in', saturatedChannels))
+      .orderBy('next_attempt_at')
+      .limit(Math.max(CANDIDATE_WINDOW_MIN, limit * CANDIDATE_WINDOW_FACTOR));
+    const candidates = db
+      .selectFrom(window.as('w'))
+      .select((eb) => [
+        'w.id',
+        'w.sales_channel_id',
+        'w.next_attempt_at',
+        sql<number>`${eb.fn
+          .agg<number>('row_number')
+          .over((ob) =>
+            ob.partitionBy('w.webhook_endpoint_id').orderBy('w.next_attempt_at').orderBy('w.id'),
+          )} + ${inflightOf(sql.ref('w.webhook_endpoint_id'), fair.inflightByEndpoint)}`.as('endpoint_rank'),
+      ]);
+    const byChannel = db
+      .selectFrom(candidates.as('c'))
+      .select((eb) => [
+        'c.id',
+        'c.endpoint_rank',
+        'c.next_attempt_at',
+        sql<number>`${eb.fn
+          .agg<number>('row_number')
+          .over((ob) =>
+            ob
+              .partitionBy('c.sales_channel_id')
+              .orderBy('c.endpoint_rank')
+              .orderBy('c.next_attempt_at')
+              .orderBy('c.id'),
+          )} + ${inflightOf(sql.ref('c.sales_channel_id'), fair.inflightByChannel)}`.as('channel_rank'),
+      ])
+      .where('c.endpoint_rank', '<=', fair.endpointCap);
+    const chosen = db
+      .selectFrom(byChannel.as('r'))
+      .select('r.id')
+      .where('r.channel_rank', '<=', fair.channelCap)
+      .orderBy('r.channel_rank')
+      .orderBy('r.endpoint_rank')
+      .orderBy('r.next_attempt_at')
+      .limit(limit);
+    // Window functions cannot be locked: the lock (and its re-check) is on the rows chosen.
+    const claimable = skipLocked(
       engine,
-      db
-        .selectFrom('webhook_deliveries')
-        .select('id')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-            eb.and([eb('status', '=', 'delivering'), eb('lease_expires_at', '<=', now)]),
-          ]),
-        )
-        .orderBy('next_attempt_at')
-        .limit(limit),
+      db.selectFrom('webhook_deliveries').select('id').where('id', 'in', chosen).where(isDue(now)),
     );
     return db
       .updateTable('webhook_deliveries')
       .set({ status: 'delivering', lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
-      .where('id', 'in', due)
+      .where('id', 'in', claimable)
       .returning(DELIVERY_COLUMNS)
       .execute();
   }
@@ -147,12 +264,17 @@ export class DeliveriesRepository {
       .execute();
   }
 
-  /** Earliest time something may become claimable: a pending delivery's turn or a lease's end. */
+  /**
+   * Earliest time something may become claimable: a pending delivery's turn (one waiting behind an
+   * earlier delivery of its session is not counted: it moves when that one is recorded) or a
+   * lease's end.
+   */
   async nextDueAt(db: Executor): Promise<number | null> {
     const pending = await db
       .selectFrom('webhook_deliveries')
       .select((eb) => eb.fn.min<number>('next_attempt_at').as('at'))
       .where('status', '=', 'pending')
+      .where(notBehindAnEarlier)
       .executeTakeFirst();
     const leased = await db
       .selectFrom('webhook_deliveries')

@@ -27,8 +27,15 @@ export interface DispatcherOptions {
   instanceId?: string;
   /** Uniform in [0, 1), for the retry jitter. */
   random?: () => number;
-  /** Sends in flight at once. */
+  /** Sends in flight at once (64 by default). */
   concurrency?: number;
+  /**
+   * Issue 9 item 6 — the most sends one endpoint, and one channel, may have in flight here; by
+   * default a quarter and a half of `concurrency` (16 and 32), so what a slow or failing endpoint
+   * holds leaves the rest for the others.
+   */
+  endpointCap?: number;
+  channelCap?: number;
   /** How long a claim is ours; longer than one send's 10 s budget. */
   leaseMs?: number;
   /** Safety poll: finds work woken elsewhere (another instance, the CLI). */
@@ -59,6 +66,12 @@ const UNSIGNED_REFUSED: SendResult = {
   responseBody: null,
 };
 
+function count(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
+
 export function newInstanceId(): string {
   return `inst_${randomBytes(6).toString('hex')}`;
 }
@@ -88,6 +101,11 @@ export class WebhookDispatcher {
   private readonly inflight = new Map<string, InFlight>();
   /** Of those, the ones whose request is still out: the slots `concurrency` bounds. */
   private sending = 0;
+  /** The same slots by endpoint and by channel, for fair claiming (issue 9 item 6). */
+  private readonly sendingByEndpoint = new Map<string, number>();
+  private readonly sendingByChannel = new Map<string, number>();
+  private readonly endpointCap: number;
+  private readonly channelCap: number;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<number> | undefined;
@@ -97,7 +115,9 @@ export class WebhookDispatcher {
   constructor(private readonly options: DispatcherOptions) {
     this.instanceId = options.instanceId ?? newInstanceId();
     this.random = options.random ?? Math.random;
-    this.concurrency = options.concurrency ?? 16;
+    this.concurrency = options.concurrency ?? 64;
+    this.endpointCap = options.endpointCap ?? Math.max(1, Math.floor(this.concurrency / 4));
+    this.channelCap = options.channelCap ?? Math.max(1, Math.floor(this.concurrency / 2));
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 5_000;
     this.graceMs = options.shutdownGraceMs ?? 10_000;
@@ -216,7 +236,12 @@ export class WebhookDispatcher {
     const lease = `${this.instanceId}:${++this.claims}`;
     const now = this.options.clock.now();
     const { db, engine } = this.options.database;
-    const rows = await this.repo.claimDue(db, engine, now, free, lease, now + this.leaseMs);
+    const rows = await this.repo.claimDue(db, engine, now, free, lease, now + this.leaseMs, {
+      inflightByEndpoint: this.sendingByEndpoint,
+      inflightByChannel: this.sendingByChannel,
+      endpointCap: this.endpointCap,
+      channelCap: this.channelCap,
+    });
     if (rows.length === 0) return [];
     const { events, endpoints } = this.options.repositories;
     const sources = { events, endpoints, endpointsService: this.options.endpoints };
@@ -235,11 +260,15 @@ export class WebhookDispatcher {
     const key = `${row.id}:${lease}`;
     // The slot frees once the response is in, so the next claim overlaps this one's recording.
     this.sending++;
+    count(this.sendingByEndpoint, row.webhook_endpoint_id, 1);
+    count(this.sendingByChannel, row.sales_channel_id, 1);
     let sent = false;
     const freeSlot = () => {
       if (sent) return;
       sent = true;
       this.sending--;
+      count(this.sendingByEndpoint, row.webhook_endpoint_id, -1);
+      count(this.sendingByChannel, row.sales_channel_id, -1);
       this.wake();
     };
     const promise = this.deliver(row, lease, contexts, controller.signal, freeSlot)
@@ -248,7 +277,8 @@ export class WebhookDispatcher {
         freeSlot();
         const wasFull = this.inflight.size >= this.concurrency * UNRECORDED_FACTOR;
         this.inflight.delete(key);
-        if (wasFull) this.wake();
+        // Issue 14 item 3 — the next event of this session to this endpoint may now go.
+        if (wasFull || row.session_id !== null) this.wake();
       });
     this.inflight.set(key, { promise, controller });
     return promise;
@@ -282,6 +312,7 @@ export class WebhookDispatcher {
         deliveryId: row.id,
         eventType: context.event_type,
         eventCreatedAt: context.event_created_at,
+        sequence: context.event_sequence,
         data: JSON.parse(context.event_data) as Record<string, unknown>,
       },
       context.secrets,

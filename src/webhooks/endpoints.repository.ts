@@ -75,6 +75,18 @@ export class EndpointsRepository {
       .execute();
   }
 
+  /** Issue 9 item 6 — how many endpoints of the channel are enabled (not disabled, not deleted). */
+  async countEnabledInChannel(db: Executor, channelId: string): Promise<number> {
+    const row = await db
+      .selectFrom('webhook_endpoints')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('sales_channel_id', '=', channelId)
+      .where('disabled_at', 'is', null)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async update(
     db: Executor,
     id: string,

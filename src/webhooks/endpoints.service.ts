@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import { transact } from '../db/transaction.js';
+import { type Executor, transact } from '../db/transaction.js';
 import type { EventsService } from '../events/events.service.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
@@ -19,6 +19,12 @@ export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 /** Issue 13 item 7 — the longest overlap: a delivery's retries end 7 days after its event. */
 export const MAX_ROTATION_OVERLAP_MS = 7 * 24 * 3_600_000;
 export const MAX_URL_LENGTH = 2048;
+/**
+ * Issue 9 item 6 — enabled endpoints per channel. Every event fans out to each of them, and the
+ * dispatcher shares its send slots by channel and then by endpoint, so a channel's endpoints share
+ * one channel's slots.
+ */
+export const MAX_ENABLED_ENDPOINTS = 16;
 
 export interface CreateEndpointInput {
   url: string;
@@ -86,12 +92,23 @@ export class WebhookEndpointsService {
     };
     const secret = newWebhookSecret();
     await transact(this.database, async (tx) => {
-      const channel = await this.repos.channels.findChannel(tx.db, channelId);
+      // Locked, so two creates at once cannot both take the last place.
+      const channel = await this.repos.channels.lockChannel(tx.db, tx.engine, channelId);
       if (!channel) throw new ApiError('NotFound', `no sales channel ${channelId}`);
+      await this.mustHaveRoom(tx.db, channelId);
       await this.repo.insert(tx.db, endpoint);
       await this.insertSecret(tx.db, endpoint.id, secret, now);
     });
     return { endpoint, secret };
+  }
+
+  private async mustHaveRoom(db: Executor, channelId: string): Promise<void> {
+    const enabled = await this.repo.countEnabledInChannel(db, channelId);
+    if (enabled >= MAX_ENABLED_ENDPOINTS)
+      throw new ApiError(
+        'ValidationError',
+        `a sales channel can have at most ${MAX_ENABLED_ENDPOINTS} enabled webhook endpoints and this one has ${enabled}; delete one first`,
+      );
   }
 
   async list(channelId: string | null): Promise<EndpointRow[]> {
@@ -120,10 +137,14 @@ export class WebhookEndpointsService {
   async enable(id: string): Promise<EndpointRow> {
     const endpoint = await this.get(null, id);
     const now = this.clock.now();
-    await this.repo.update(this.database.db, id, {
-      disabled_at: null,
-      disabled_reason: null,
-      updated_at: now,
+    await transact(this.database, async (tx) => {
+      await this.repos.channels.lockChannel(tx.db, tx.engine, endpoint.sales_channel_id);
+      if (endpoint.disabled_at !== null) await this.mustHaveRoom(tx.db, endpoint.sales_channel_id);
+      await this.repo.update(tx.db, id, {
+        disabled_at: null,
+        disabled_reason: null,
+        updated_at: now,
+      });
     });
     return { ...endpoint, disabled_at: null, disabled_reason: null, updated_at: now };
   }

@@ -9,12 +9,15 @@ export interface WebhookMessage {
   deliveryId: string;
   eventType: string;
   eventCreatedAt: number;
+  /** Issue 14 item 3 — the event's place among its session's events (from 1); null without a session. */
+  sequence: number | null;
   data: Record<string, unknown>;
 }
 
 /**
  * SPEC §3.3 — the exact bytes and headers of one delivery attempt.
- * Signed: the envelope, signed with every active secret. Unsigned (legacy): the flat `data`
+ * Signed: the envelope (with the event's per-session `sequence`, issue 14 item 3), signed with
+ * every active secret. Unsigned (legacy): the flat `data`
  * with the endpoint secret in `x-truemed-api-key`.
  */
 export function buildRequest(
@@ -32,6 +35,7 @@ export function buildRequest(
     webhook_delivery_id: message.deliveryId,
     event_type: message.eventType,
     created_at: iso(message.eventCreatedAt),
+    sequence: message.sequence,
     data: message.data,
   });
   headers[SIGNATURE_HEADER] = signatureHeader(secrets, Math.floor(nowMs / 1000), body);

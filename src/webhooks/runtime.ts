@@ -11,7 +11,8 @@ export interface WebhookRuntime {
 
 /**
  * The dispatcher as the server runs it: the real HTTP sender with the SSRF guard per config,
- * metrics per outcome, and woken by every commit that queues a delivery. Not started: the server
+ * metrics per outcome, and woken by every commit that queues a delivery (on PostgreSQL, also by
+ * those of other instances: `db/notifications.ts`). Not started: the server
  * calls `dispatcher.start()` once it listens. Tests pass overrides (clock, sender, random).
  */
 export function createWebhookRuntime(
@@ -32,11 +33,12 @@ export function createWebhookRuntime(
     onOutcome: (outcome) => services.metrics.observeDelivery(outcome),
     ...overrides,
   });
-  services.events.onCommitted(() => dispatcher.wake());
+  const unsubscribe = services.notifications.subscribe('events', () => dispatcher.wake());
   services.webhookDeliveries.onQueued(() => dispatcher.wake());
   return {
     dispatcher,
     async stop() {
+      unsubscribe();
       await dispatcher.stop();
       await http.close();
     },

@@ -10,6 +10,7 @@ export interface SendContext {
   event_type: string;
   event_data: string;
   event_created_at: number;
+  event_sequence: number | null;
   url: string;
   mode: WebhookMode;
   legacy_marked_at: number | null;
@@ -52,6 +53,7 @@ export async function loadSendContexts(
       event_type: event.type,
       event_data: event.data,
       event_created_at: event.created_at,
+      event_sequence: event.sequence,
       url: endpoint.url,
       mode: endpoint.mode,
       legacy_marked_at: endpoint.legacy_marked_at,

@@ -195,12 +195,10 @@ describe(`webhooks from two instances on one ${TEST_ENGINE} database`, () => {
     const database = await setUp(cluster, receiver.url);
     cleanups.push(() => database.close());
 
-    const [a, b] = cluster.instances as [ServerProcess, ServerProcess];
-    const killed = instanceId(a);
-    const survivor = instanceId(b);
+    const [first, second] = cluster.instances as [ServerProcess, ServerProcess];
 
-    // Instance A commits the approvals, so its dispatcher (woken by its own commits) claims them;
-    // B's dispatcher may claim some too. Every send hangs on the receiver.
+    // Instance A commits the approvals; both dispatchers are woken (A by its own commits, B by
+    // A's NOTIFY on PostgreSQL) and claim them. Every send hangs on the receiver.
     receiver.hold();
     const sessions = await approveSessions(cluster, 4, () => 0);
     await waitFor(
@@ -218,12 +216,19 @@ describe(`webhooks from two instances on one ${TEST_ENGINE} database`, () => {
       JSON.stringify(leased),
     );
     const ownerOf = new Map(leased.map((d) => [d.id, d.lease_owner?.split(':')[0]]));
+    // The instance to kill: one that holds a lease (usually A, whose commits woke it first).
+    const [a, b] = ownerOf.get(leased[0]!.id) === instanceId(first) ? [first, second] : [second, first];
+    const killed = instanceId(a);
+    const survivor = instanceId(b);
     assert.ok(
       [...ownerOf.values()].every((owner) => owner === killed || owner === survivor),
       JSON.stringify({ killed, survivor, leased }),
     );
     const takenOver = leased.filter((d) => ownerOf.get(d.id) === killed);
-    assert.ok(takenOver.length > 0, `instance A holds at least one lease: ${JSON.stringify(leased)}`);
+    assert.ok(
+      takenOver.length > 0,
+      `the killed instance holds at least one lease: ${JSON.stringify(leased)}`,
+    );
 
     await a.kill();
     // The dead instance's connections close (its sends never complete); then answer everything:

@@ -20,6 +20,7 @@ const INFRASTRUCTURE = [
   'src/db/statement-cache.ts',
   'src/db/pg-introspector.ts',
   'src/db/transaction.ts',
+  'src/db/notifications.ts',
 ];
 const isRepository = (path: string) => path.endsWith('.repository.ts');
 const isMigration = (path: string) => path.startsWith('src/db/migrations/');

@@ -70,8 +70,11 @@ describe('webhook wire format (SPEC §3.3)', () => {
       'created_at',
       'data',
       'event_type',
+      'sequence',
       'webhook_delivery_id',
     ]);
+    // Issue 14 item 3 — the test helper's approval is the session's second event (processing, complete).
+    assert.equal(envelope.sequence, 2, got.body);
     assert.match(envelope.webhook_delivery_id, /^wd_[0-9a-f-]{36}$/);
     assert.equal(envelope.event_type, 'qualification_session.complete');
     assert.match(envelope.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
