@@ -32,7 +32,11 @@ describe('API key cache across two instances on one database', () => {
   });
 
   const listOn = (app: FastifyInstance, key = channel.apiKey) =>
-    app.inject({ method: 'GET', url: '/api/v1/qualification_sessions', headers: { 'x-truemed-api-key': key } });
+    app.inject({
+      method: 'GET',
+      url: '/api/v1/qualification_sessions',
+      headers: { 'x-truemed-api-key': key },
+    });
 
   it('is at most 1 s behind a revocation made on another instance', async () => {
     assert.equal(KEY_TRUST_MS, 1000);
