@@ -59,8 +59,14 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function load(url: string, k: Knobs, requests: Request[], seconds: number): Promise<Result> {
-  return autocannon({ url, connections: k.connections, duration: seconds, requests });
+async function load(
+  url: string,
+  k: Knobs,
+  requests: Request[],
+  seconds: number,
+  connections = k.connections,
+): Promise<Result> {
+  return autocannon({ url, connections, duration: seconds, requests });
 }
 
 const BASELINE_REQUEST: Request[] = [{ method: 'GET', path: '/api/v1/qualification_session/qs_x' }];
@@ -131,9 +137,9 @@ function average(a: number | undefined, b: number | undefined): number | undefin
 }
 
 /** One baseline run: throughput, and the baseline process's CPU time per request. */
-async function measureBaseline(baseline: Child, k: Knobs) {
+async function measureBaseline(baseline: Child, k: Knobs, connections = k.connections) {
   const before = baseline.cpuMs();
-  const result = await load(baseline.url, k, BASELINE_REQUEST, k.durationS);
+  const result = await load(baseline.url, k, BASELINE_REQUEST, k.durationS, connections);
   return {
     rps: summarize(result).rps,
     cpuUsPerRequest: cpuPerRequest(before, baseline.cpuMs(), result.requests.total),
@@ -164,13 +170,14 @@ async function benchEngine(engine: Engine, k: Knobs, baseline: Child): Promise<E
         );
         for (const scenario of scenarios) {
           const requests = scenario.requests({ apiKey: db.apiKey, rows });
-          await load(server.url, k, requests, k.warmupS);
+          const connections = scenario.connections ?? k.connections;
+          await load(server.url, k, requests, k.warmupS, connections);
           const cpuBefore = server.cpuMs();
-          const result = await load(server.url, k, requests, k.durationS);
+          const result = await load(server.url, k, requests, k.durationS, connections);
           const cpuAfter = server.cpuMs();
           const measured = summarize(result);
           const cpuUsPerRequest = cpuPerRequest(cpuBefore, cpuAfter, result.requests.total);
-          const after = await measureBaseline(baseline, k);
+          const after = await measureBaseline(baseline, k, connections);
           const baselineRps = (lastBaseline.rps + after.rps) / 2;
           const baselineCpu = average(lastBaseline.cpuUsPerRequest, after.cpuUsPerRequest);
           lastBaseline = after;
