@@ -3,7 +3,7 @@
 // and drain rate; peak RSS. Bounded in time; rewrites BENCHMARKS.md. Knobs: see `knobs()`.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Request, type Result } from 'autocannon';
 import pg from 'pg';
@@ -225,6 +225,7 @@ async function postgresReachable(url: string): Promise<boolean> {
 async function main(): Promise<void> {
   const k = knobs();
   const started = new Date();
+  const loadAtStart = loadavg()[0]!;
   // Every server under test runs the compiled build (bin/qualify.js): bring it up to date first.
   if (spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' }).status !== 0) {
     throw new Error('the build failed');
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
     await baseline.stop();
   }
   const elapsedS = (Date.now() - started.getTime()) / 1000;
-  writeReport(k.output, { knobs: k, started, elapsedS, engines, skipped, webhooks, startup });
+  writeReport(k.output, { knobs: k, started, elapsedS, engines, skipped, webhooks, startup, loadAtStart });
   log(`done in ${elapsedS.toFixed(0)} s; wrote ${k.output}`);
 }
 
