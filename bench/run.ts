@@ -3,7 +3,7 @@
 // and drain rate; peak RSS. Bounded in time; rewrites BENCHMARKS.md. Knobs: see `knobs()`.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Request, type Result } from 'autocannon';
 import pg from 'pg';
@@ -67,8 +67,14 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function load(url: string, k: Knobs, requests: Request[], seconds: number): Promise<Result> {
-  return autocannon({ url, connections: k.connections, duration: seconds, requests });
+async function load(
+  url: string,
+  k: Knobs,
+  requests: Request[],
+  seconds: number,
+  connections = k.connections,
+): Promise<Result> {
+  return autocannon({ url, connections, duration: seconds, requests });
 }
 
 const BASELINE_REQUEST: Request[] = [{ method: 'GET', path: '/api/v1/qualification_session/qs_x' }];
@@ -139,9 +145,9 @@ function average(a: number | undefined, b: number | undefined): number | undefin
 }
 
 /** One baseline run: throughput, and the baseline process's CPU time per request. */
-async function measureBaseline(baseline: Child, k: Knobs) {
+async function measureBaseline(baseline: Child, k: Knobs, connections = k.connections) {
   const before = baseline.cpuMs();
-  const result = await load(baseline.url, k, BASELINE_REQUEST, k.durationS);
+  const result = await load(baseline.url, k, BASELINE_REQUEST, k.durationS, connections);
   return {
     rps: summarize(result).rps,
     cpuUsPerRequest: cpuPerRequest(before, baseline.cpuMs(), result.requests.total),
@@ -172,13 +178,14 @@ async function benchEngine(engine: Engine, k: Knobs, baseline: Child): Promise<E
         );
         for (const scenario of scenarios) {
           const requests = scenario.requests({ apiKey: db.apiKey, rows });
-          await load(server.url, k, requests, k.warmupS);
+          const connections = scenario.connections ?? k.connections;
+          await load(server.url, k, requests, k.warmupS, connections);
           const cpuBefore = server.cpuMs();
-          const result = await load(server.url, k, requests, k.durationS);
+          const result = await load(server.url, k, requests, k.durationS, connections);
           const cpuAfter = server.cpuMs();
           const measured = summarize(result);
           const cpuUsPerRequest = cpuPerRequest(cpuBefore, cpuAfter, result.requests.total);
-          const after = await measureBaseline(baseline, k);
+          const after = await measureBaseline(baseline, k, connections);
           const baselineRps = (lastBaseline.rps + after.rps) / 2;
           const baselineCpu = average(lastBaseline.cpuUsPerRequest, after.cpuUsPerRequest);
           lastBaseline = after;
@@ -226,6 +233,7 @@ async function postgresReachable(url: string): Promise<boolean> {
 async function main(): Promise<void> {
   const k = knobs();
   const started = new Date();
+  const loadAtStart = loadavg()[0]!;
   // Every server under test runs the compiled build (bin/qualify.js): bring it up to date first.
   if (spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' }).status !== 0) {
     throw new Error('the build failed');
@@ -284,7 +292,7 @@ async function main(): Promise<void> {
   }
   const fleetResults = fleet.length > 0 ? await runFleet(k, fleet) : [];
   const elapsedS = (Date.now() - started.getTime()) / 1000;
-  writeReport(k.output, { knobs: k, started, elapsedS, engines, skipped, webhooks, startup });
+  writeReport(k.output, { knobs: k, started, elapsedS, engines, skipped, webhooks, startup, loadAtStart });
   if (fleetResults.length > 0) mergeFleetSection(k.output, fleetSection(fleetResults, command(), started));
   log(`done in ${elapsedS.toFixed(0)} s; wrote ${k.output}`);
 }

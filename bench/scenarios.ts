@@ -14,6 +14,8 @@ export interface Scenario {
   what: string;
   /** Writes: run after the read scenarios of a phase, and only in the first phase. */
   writes: boolean;
+  /** autocannon connections, when not `BENCH_CONNECTIONS` (the baseline is measured alike). */
+  connections?: number;
   requests(ctx: ScenarioContext): Request[];
 }
 
@@ -45,6 +47,22 @@ export const SCENARIOS: Scenario[] = [
     name: 'retrieve',
     what: 'GET one session by id (random among the seeded rows)',
     writes: false,
+    requests: (ctx) => [
+      {
+        method: 'GET',
+        headers: headers(ctx),
+        setupRequest: (request) => ({
+          ...request,
+          path: `/api/v1/qualification_session/${randomSeeded(ctx.rows)}`,
+        }),
+      },
+    ],
+  },
+  {
+    name: 'retrieve, 32 connections',
+    what: 'retrieve with 32 concurrent connections (the p99 goal)',
+    writes: false,
+    connections: 32,
     requests: (ctx) => [
       {
         method: 'GET',

@@ -49,9 +49,9 @@ export class ChannelsRepository {
   }
 
   /**
-   * The channel of an active (not revoked) key, looked up by the key's hash. Runs on every API
-   * request and reads the database each time (a revocation, even by the CLI in another process,
-   * applies to the very next request), so the query is compiled once.
+   * The channel of an active (not revoked) key, looked up by the key's hash. Runs for an API
+   * request whenever the instance's key cache has no fresh entry (`key-cache.ts`), so the query
+   * is compiled once.
    */
   findChannelByKeyHash = precompiled<ChannelRow, [keyHash: string]>((db, arg) =>
     db

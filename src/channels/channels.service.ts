@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId, randomToken } from '../lib/ids.js';
 import { hashApiKey } from '../lib/tokens.js';
 import type { ChannelRow, ChannelsRepository } from './channels.repository.js';
+import { ApiKeyCache } from './key-cache.js';
 
 export interface CreatedChannel {
   sales_channel_id: string;
@@ -23,6 +24,8 @@ export class OperatorError extends Error {}
 const PREFIX_LENGTH = 16;
 
 export class ChannelsService {
+  private readonly keyCache = new ApiKeyCache();
+
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
@@ -65,6 +68,8 @@ export class ChannelsService {
       throw new OperatorError(`${matches.length} keys start with ${prefix}; give more of it`);
     const key = matches[0]!;
     await this.repo.revokeKey(this.database.db, key.id, this.clock.now());
+    // This instance at once; every other one when its entry is next revalidated (≤ KEY_TRUST_MS).
+    this.keyCache.delete(key.key_hash);
     return { key_prefix: key.prefix, sales_channel_id: key.sales_channel_id };
   }
 
@@ -76,10 +81,21 @@ export class ChannelsService {
     return this.repo.countChannels(this.database.db);
   }
 
-  /** SPEC §1.1 — the channel an API key belongs to, or undefined for a missing, unknown or revoked key. */
+  /**
+   * SPEC §1.1 — the channel an API key belongs to, or undefined for a missing, unknown or revoked
+   * key. Issue 9 item 4: an active key is read from the database at most once per `KEY_TRUST_MS`
+   * per instance, so a revocation made anywhere applies everywhere within that time.
+   */
   async authenticate(apiKey: string): Promise<ChannelRow | undefined> {
     if (apiKey.length === 0 || apiKey.length > 200) return undefined;
-    return this.repo.findChannelByKeyHash(this.database.db, hashApiKey(apiKey));
+    const keyHash = hashApiKey(apiKey);
+    const now = this.clock.now();
+    const cached = this.keyCache.get(keyHash, now);
+    if (cached !== undefined) return cached;
+    const channel = await this.repo.findChannelByKeyHash(this.database.db, keyHash);
+    if (channel === undefined) this.keyCache.delete(keyHash);
+    else this.keyCache.set(keyHash, channel, now);
+    return channel;
   }
 
   private keyRow(channelId: string, apiKey: string) {

@@ -16,6 +16,7 @@ import type pgModule from 'pg';
 import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
 import { migrations } from './migrations/index.js';
 import { QualifyPostgresDialect } from './pg-introspector.js';
+import { usePreparedStatements } from './pg-prepared.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -232,6 +233,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  usePreparedStatements(pool);
   const db = new Kysely<DB>({ dialect: new QualifyPostgresDialect({ pool }) });
 
   // The lock lives on a connection outside the pool (so `work` can use the whole pool, even a

@@ -1,5 +1,6 @@
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { FastifySchemaCompiler, FastifyServerOptions } from 'fastify';
+import { compileExactSerializer } from './exact-serializer.js';
 import { validatorCompiler } from './validation.js';
 
 /**
@@ -54,7 +55,10 @@ export class DeferredCompiles {
     };
   }
 
-  /** Fastify's own response serializers (fast-json-stringify), each compiled when first needed. */
+  /**
+   * Response serializers, each compiled when first needed: `exact-serializer.ts` for plain
+   * shapes, Fastify's own (fast-json-stringify) for the rest and for values that do not fit.
+   */
   schemaController(): NonNullable<FastifyServerOptions['schemaController']> {
     const build = SerializerSelector();
     return {
@@ -63,7 +67,14 @@ export class DeferredCompiles {
           const compile = build(externalSchemas, options as Parameters<typeof build>[1]);
           return (route: Parameters<typeof compile>[0]) => {
             const compiled = this.defer(() => compile(route));
-            return (data: unknown) => compiled()(data);
+            const fallback = (data: unknown) => compiled()(data);
+            // Issue 9 item 4: plain shapes get a serializer of their own (fast-json-stringify stays
+            // the fallback for values that do not fit, and the serializer of other shapes).
+            const exact = this.defer(() => compileExactSerializer(route.schema));
+            return (data: unknown) => {
+              const serialize = exact();
+              return serialize === undefined ? fallback(data) : serialize(data, fallback);
+            };
           };
         },
       },

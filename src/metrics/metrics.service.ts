@@ -1,15 +1,10 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
 import type { DeliveriesRepository } from '../webhooks/deliveries.repository.js';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../webhooks/webhooks.vocabulary.js';
-
-const REQUEST_LABELS = ['method', 'route', 'status'] as const;
-type RequestLabel = (typeof REQUEST_LABELS)[number];
-
-/** Seconds; covers a loopback cache hit (sub-ms) up to a request that hits the 10 s key wait. */
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+import { RequestMetrics } from './request-metrics.js';
 
 /**
  * SPEC §4.4 — Prometheus metrics. Each app has a registry of its own (never prom-client's global
@@ -18,14 +13,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  */
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly requests: Counter<RequestLabel>;
-  private readonly latency: Histogram<RequestLabel>;
+  private readonly requests: RequestMetrics;
   private readonly deliveries: Counter<'outcome'>;
-  /** Label children cached per (method, route, status): the label lookup is the costly part. */
-  private readonly children = new Map<
-    string,
-    { count: Counter.Internal; latency: Histogram.Internal<RequestLabel> }
-  >();
 
   constructor(
     private readonly database: Database,
@@ -33,19 +22,7 @@ export class MetricsService {
     private readonly repos: { sessions: SessionsRepository; deliveries: DeliveriesRepository },
   ) {
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'qualify_http_requests_total',
-      help: 'HTTP requests answered, by method, route pattern and status code',
-      labelNames: REQUEST_LABELS,
-      registers,
-    });
-    this.latency = new Histogram({
-      name: 'qualify_http_request_duration_seconds',
-      help: 'Time from receiving a request to sending its response, by method, route pattern and status',
-      labelNames: REQUEST_LABELS,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.requests = new RequestMetrics(this.registry);
     this.deliveries = new Counter({
       name: 'qualify_webhook_delivery_attempts_total',
       help: 'Webhook delivery attempts by outcome (success, failure = will retry, failed = gave up, disabled = 410)',
@@ -69,15 +46,7 @@ export class MetricsService {
    * and make the label set unbounded); requests that matched no route are counted as `unmatched`.
    */
   observeRequest(method: string, route: string | undefined, status: number, seconds: number): void {
-    const key = `${method} ${route ?? ''} ${status}`;
-    let child = this.children.get(key);
-    if (!child) {
-      const labels = { method, route: route ?? 'unmatched', status: String(status) };
-      child = { count: this.requests.labels(labels), latency: this.latency.labels(labels) };
-      this.children.set(key, child);
-    }
-    child.count.inc();
-    child.latency.observe(seconds);
+    this.requests.observe(method, route, status, seconds);
   }
 
   /** Called by the webhook dispatcher after each attempt. */

@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { KEY_TRUST_MS } from '../../src/channels/key-cache.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
+import { ManualClock } from '../../src/lib/clock.js';
 import { createServices } from '../../src/services.js';
 import { json, show, TEST_SECRET, testConfig } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -23,6 +25,8 @@ describe('qualify channel / key commands (SPEC §4.1)', () => {
   let testDatabase: TestDatabase;
   let database: Database;
   let app: FastifyInstance;
+  // The app's clock: it moves the app's API-key cache past its trust window after a revocation.
+  const clock = new ManualClock(Date.now());
 
   async function qualify(...args: string[]): Promise<CliResult> {
     try {
@@ -55,7 +59,7 @@ describe('qualify channel / key commands (SPEC §4.1)', () => {
     await qualifyJson('channel', 'list', '--json');
     const config = testConfig(testDatabase.url);
     database = openDatabase(config.databaseUrl);
-    app = await buildApp({ services: createServices(config, database) });
+    app = await buildApp({ services: createServices(config, database, clock) });
     await app.ready();
   });
   after(async () => {
@@ -156,6 +160,8 @@ describe('qualify channel / key commands (SPEC §4.1)', () => {
     assert.equal(revoked.revoked, true);
     assert.equal(revoked.sales_channel_id, created.sales_channel_id);
 
+    // The CLI is another process: the app refuses the key once its cached entry (≤ 1 s) is stale.
+    clock.advance(KEY_TRUST_MS);
     const refused = await get(first);
     assert.equal(refused.statusCode, 401, show(refused));
     assert.equal(json(refused).error, 'Unauthorized');

@@ -96,3 +96,38 @@ if (TEST_ENGINE === 'postgres') {
     }
   });
 }
+
+if (TEST_ENGINE === 'postgres') {
+  // Issue 9 item 4 — queries run as named prepared statements: parsed once per connection.
+  test('PostgreSQL connections prepare each query text once, by a name derived from it', async () => {
+    const testDatabase = await createTestDatabase();
+    const database = openDatabase(testDatabase.url, { poolSize: 1 });
+    try {
+      await migrate(database);
+      const find = (id: string) =>
+        database.db.selectFrom('sales_channels').select(['id', 'name']).where('id', '=', id);
+      await database.db
+        .insertInto('sales_channels')
+        .values([
+          { id: 'sc_a', name: 'A', livemode: 0, created_at: 1 },
+          { id: 'sc_b', name: 'B', livemode: 0, created_at: 2 },
+        ])
+        .execute();
+      assert.deepEqual(await find('sc_a').execute(), [{ id: 'sc_a', name: 'A' }]);
+      assert.deepEqual(await find('sc_b').execute(), [{ id: 'sc_b', name: 'B' }]);
+      assert.deepEqual(await find('sc_none').execute(), []);
+
+      const prepared = await sql<{
+        name: string;
+        statement: string;
+      }>`SELECT name, statement FROM pg_prepared_statements`.execute(database.db);
+      const text = find('x').compile().sql;
+      const mine = prepared.rows.filter((row) => row.statement === text);
+      assert.equal(mine.length, 1, JSON.stringify(prepared.rows));
+      assert.match(mine[0]!.name, /^q_[\w-]{24}$/);
+    } finally {
+      await database.close();
+      await testDatabase.drop();
+    }
+  });
+}
