@@ -13,7 +13,9 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { PhiCipher } from './phi/phi.cipher.js';
 import { createRepositories, type Repositories } from './repositories.js';
 import { LifecycleService } from './sessions/lifecycle.service.js';
+import { SessionActivityService } from './sessions/session-activity.service.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { StatsService } from './stats/stats.service.js';
 import { loadSurveyDefinition } from './survey/definition.js';
 import { SurveyService } from './survey/survey.service.js';
 import { WebhookDeliveriesService } from './webhooks/deliveries.service.js';
@@ -41,6 +43,9 @@ export interface Services {
   readonly lmn: LmnService;
   readonly survey: SurveyService;
   readonly review: ReviewService;
+  /** Issue 12 — a session's transitions, events and deliveries; the overview's aggregates. */
+  readonly sessionActivity: SessionActivityService;
+  readonly stats: StatsService;
 }
 
 export function createServices(
@@ -104,5 +109,7 @@ export function createServices(
       lmn,
       audit,
     ),
+    sessionActivity: new SessionActivityService(database, repos),
+    stats: new StatsService(database, clock, repos),
   };
 }
