@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { CliniciansService } from './console/clinicians.service.js';
 import { ConsoleAuthService } from './console/console-auth.service.js';
 import { ReviewService } from './console/review.service.js';
+import { DashboardAuthService } from './dashboard/dashboard-auth.service.js';
 import type { Database } from './db/database.js';
 import { EventsService } from './events/events.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
@@ -46,6 +47,7 @@ export interface Services {
   /** Issue 12 — a session's transitions, events and deliveries; the overview's aggregates. */
   readonly sessionActivity: SessionActivityService;
   readonly stats: StatsService;
+  readonly dashboardAuth: DashboardAuthService;
 }
 
 export function createServices(
@@ -111,5 +113,6 @@ export function createServices(
     ),
     sessionActivity: new SessionActivityService(database, repos),
     stats: new StatsService(database, clock, repos),
+    dashboardAuth: new DashboardAuthService(database, clock, repos, audit, config.publicUrl),
   };
 }

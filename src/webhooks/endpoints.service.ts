@@ -116,6 +116,28 @@ export class WebhookEndpointsService {
     return { ...endpoint, deleted_at: now, updated_at: now };
   }
 
+  /**
+   * Issue 12 item 3 — the merchant stops an endpoint: nothing new is queued for it and what waits
+   * fails (a redelivery can revive it once it is enabled again).
+   */
+  async disable(channelId: string, id: string): Promise<EndpointRow> {
+    const endpoint = await this.get(channelId, id);
+    if (endpoint.disabled_at !== null) return endpoint;
+    const now = this.clock.now();
+    const reason = 'disabled by the merchant';
+    await transact(this.database, async (tx) => {
+      await this.repo.update(tx.db, id, { disabled_at: now, disabled_reason: reason, updated_at: now });
+      await this.repos.deliveries.failQueuedForEndpoint(tx.db, id, 'webhook endpoint disabled', now);
+    });
+    return { ...endpoint, disabled_at: now, disabled_reason: reason, updated_at: now };
+  }
+
+  /** Issue 12 item 3 — enables one of the channel's endpoints again (after a 410 or a disable). */
+  async enableInChannel(channelId: string, id: string): Promise<EndpointRow> {
+    await this.get(channelId, id);
+    return this.enable(id);
+  }
+
   /** Re-enables an endpoint disabled by a `410 Gone` (operator only). */
   async enable(id: string): Promise<EndpointRow> {
     const endpoint = await this.get(null, id);
