@@ -35,7 +35,7 @@ main.wide{max-width:75rem}
 .scroll{overflow-x:auto}
 nav.tabs{display:flex;gap:1rem;flex-wrap:wrap;padding:.5rem 1rem;background:#e8edf4}
 nav.tabs a[aria-current]{font-weight:700}
-.badge{display:inline-block;padding:0 .4rem;border-radius:4px;background:#e5e7eb;font-size:.85rem}
+.badge{display:inline-block;padding:0 .4rem;border-radius:4px;background:#e5e7eb;color:#1a1a1a;font-size:.85rem}
 .filters{display:flex;gap:.75rem;flex-wrap:wrap;align-items:flex-end}
 .filters label{margin-top:0}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem}
