@@ -516,6 +516,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
         test: 'Test event queued: its attempt appears in the log below.',
         disabled: 'Endpoint disabled.',
         enabled: 'Endpoint enabled.',
+        saved: 'Settings saved.',
       };
       const notice =
         redelivered && /^wd_[0-9a-f-]{36}$/.test(redelivered)
@@ -573,6 +574,14 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
   endpointAction('delete', async (frame, id) => {
     await webhookEndpoints.delete(frame.current.channel.id, id);
     return { redirect: `/dashboard/c/${encodeURIComponent(frame.current.channel.id)}/webhooks?deleted=1` };
+  });
+  endpointAction('settings', async (frame, id, request) => {
+    const { mode = 'signed', events = [] } = EndpointForm.parse(request.body).input;
+    await webhookEndpoints.updateSettings(frame.current.channel.id, id, {
+      mode: mode as WebhookMode,
+      events,
+    });
+    return { redirect: endpointUrl(frame, id, 'saved') };
   });
   endpointAction('rotate', async (frame, id, request) => {
     const form = RotateForm.parse(request.body);

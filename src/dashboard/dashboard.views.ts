@@ -452,6 +452,15 @@ ${endpoint.enabled ? post('test', 'Send test event') : ''}
 ${endpoint.enabled ? post('disable', 'Disable') : post('enable', 'Enable')}
 ${post('delete', 'Delete endpoint')}
 </div>
+<form method="post" action="${self}/settings" aria-labelledby="settings">${csrfField(frame.csrf)}
+<h3 id="settings">Settings</h3>
+<label for="settings-mode">Mode</label>
+<select id="settings-mode" name="mode">${WEBHOOK_MODES.map((m) => html`<option value="${m}"${when(endpoint.mode === m, ' selected')}>${m}</option>`)}</select>
+<fieldset><legend>Subscribed events</legend>
+${SUBSCRIBABLE_EVENTS.map((e) => html`<label class="check"><input type="checkbox" name="events" value="${e}"${when(endpoint.events.includes(e), ' checked')}> ${e}</label>`)}
+</fieldset>
+<div class="actions"><button type="submit" class="secondary">Save settings</button></div>
+</form>
 <form method="post" action="${self}/rotate">${csrfField(frame.csrf)}
 <label for="overlap">Keep the old secret valid for</label>
 <select id="overlap" name="overlap_seconds">

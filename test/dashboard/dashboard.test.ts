@@ -180,4 +180,42 @@ describe('merchant dashboard (issue 12)', () => {
     assert.equal(script.statusCode, 200);
     assert.match(script.body, /data-copy/);
   });
+
+  it('a developer changes an endpoint’s events, disables and enables it; another channel’s endpoint is 404', async () => {
+    const root = `/dashboard/c/${channel.channelId}`;
+    const { endpoint } = await t.services.webhookEndpoints.create(channel.channelId, {
+      url: 'https://hooks.example/a',
+    });
+    const page = `${root}/webhooks/${endpoint.id}`;
+    const saved = await dev.post(`${page}/settings`, {
+      mode: 'signed',
+      events: 'qualification_session.processing',
+    });
+    assert.equal(saved.statusCode, 303, show(saved));
+    const after = await t.services.webhookEndpoints.get(channel.channelId, endpoint.id);
+    assert.deepEqual(JSON.parse(after.events), ['qualification_session.processing']);
+    const bad = await dev.post(`${page}/settings`, { mode: 'signed', events: 'no.such_event' });
+    assert.equal(bad.statusCode, 422, show(bad));
+    assert.match(bad.body, /unknown event type no\.such_event/);
+    assert.equal((await dev.post(`${page}/disable`)).statusCode, 303);
+    assert.notEqual(
+      (await t.services.webhookEndpoints.get(channel.channelId, endpoint.id)).disabled_at,
+      null,
+    );
+    const shown = await dev.get(page);
+    assert.match(shown.body, /disabled by the merchant/, show(shown));
+    assert.equal((await dev.post(`${page}/enable`)).statusCode, 303);
+    assert.equal((await t.services.webhookEndpoints.get(channel.channelId, endpoint.id)).disabled_at, null);
+
+    const foreign = await t.services.webhookEndpoints.create(otherChannel.channelId, {
+      url: 'https://hooks.example/b',
+    });
+    for (const path of [`${root}/webhooks/${foreign.endpoint.id}`]) {
+      const res = await dev.get(path);
+      assert.equal(res.statusCode, 404, show(res));
+    }
+    const crossDelete = await dev.post(`${root}/webhooks/${foreign.endpoint.id}/delete`);
+    assert.equal(crossDelete.statusCode, 404, show(crossDelete));
+    assert.ok(await t.services.webhookEndpoints.get(otherChannel.channelId, foreign.endpoint.id));
+  });
 });
