@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DASHBOARD_IDLE_TIMEOUT_MS } from '../../src/dashboard/dashboard-auth.service.js';
+import { ManualClock } from '../../src/lib/clock.js';
 import { createTestApp, newSession, show, type TestApp, type TestChannel } from '../support/app.js';
 import { addMerchantUser, type DashboardClient, dashboardClient, type TestMerchantUser } from './support.js';
 
@@ -217,5 +219,42 @@ describe('merchant dashboard (issue 12)', () => {
     const crossDelete = await dev.post(`${root}/webhooks/${foreign.endpoint.id}/delete`);
     assert.equal(crossDelete.statusCode, 404, show(crossDelete));
     assert.ok(await t.services.webhookEndpoints.get(otherChannel.channelId, foreign.endpoint.id));
+  });
+});
+
+describe('dashboard sign-in limits and expiry (issue 12 item 1)', () => {
+  it('the per-IP sign-in limit covers the dashboard’s sign-in page', async () => {
+    const t = await createTestApp({ env: { QUALIFY_SIGN_IN_LIMIT_PER_MINUTE: '2' } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await t.app.inject({ method: 'GET', url: '/dashboard' });
+        assert.equal(res.statusCode, 200, show(res));
+      }
+      const limited = await t.app.inject({ method: 'GET', url: '/dashboard' });
+      assert.equal(limited.statusCode, 429, show(limited));
+      assert.ok(limited.headers['retry-after'], JSON.stringify(limited.headers));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('signs out after an hour without activity, with a notice', async () => {
+    const clock = new ManualClock();
+    const t = await createTestApp({ clock });
+    try {
+      const channel = await t.channel();
+      const user = await addMerchantUser(t, channel, 'viewer');
+      const client = await dashboardClient(t, user);
+      const root = `/dashboard/c/${channel.channelId}`;
+      assert.equal((await client.get(root)).statusCode, 200);
+      clock.advance(DASHBOARD_IDLE_TIMEOUT_MS + 1000);
+      const expired = await client.get(root);
+      assert.equal(expired.statusCode, 303, show(expired));
+      assert.equal(expired.headers.location, '/dashboard?expired=1');
+      const form = await client.get('/dashboard?expired=1');
+      assert.match(form.body, /signed out after a while without activity/);
+    } finally {
+      await t.close();
+    }
   });
 });
