@@ -222,6 +222,39 @@ describe('merchant dashboard (issue 12)', () => {
   });
 });
 
+describe('a user of several channels (issue 12 item 1)', () => {
+  it('switches between their channels, test and live, with their role in each', async () => {
+    const t = await createTestApp();
+    try {
+      const test = await t.channel({ name: 'Shop' });
+      const live = await t.channel({ name: 'Shop', live: true });
+      const user = await addMerchantUser(t, test, 'developer', 'both@shop.example');
+      const again = await t.services.dashboardAuth.addMember(live.channelId, 'Both@Shop.example', 'viewer', {
+        actorType: 'operator',
+      });
+      assert.equal(again.user_id, user.userId, 'the same user');
+      assert.equal(again.set_password_url, undefined, 'no new link once a password is set');
+      const client = await dashboardClient(t, user);
+      const sessions = await client.get(`/dashboard/c/${test.channelId}/sessions`);
+      assert.equal(sessions.statusCode, 200, show(sessions));
+      assert.match(
+        sessions.body,
+        new RegExp(`href="/dashboard/c/${live.channelId}/sessions">Live<`),
+        'the live switch',
+      );
+      assert.match(sessions.body, /Shop \(Live\)/, 'the channel switcher');
+      const liveKeys = await client.get(`/dashboard/c/${live.channelId}/keys`);
+      assert.equal(liveKeys.statusCode, 200, show(liveKeys));
+      assert.match(liveKeys.body, /\(viewer\)/);
+      assert.doesNotMatch(liveKeys.body, />Create key</, 'a viewer in the live channel');
+      const testKeys = await client.get(`/dashboard/c/${test.channelId}/keys`);
+      assert.match(testKeys.body, />Create key</, 'a developer in the test channel');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('dashboard sign-in limits and expiry (issue 12 item 1)', () => {
   it('the per-IP sign-in limit covers the dashboard’s sign-in page', async () => {
     const t = await createTestApp({ env: { QUALIFY_SIGN_IN_LIMIT_PER_MINUTE: '2' } });
