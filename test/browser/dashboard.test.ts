@@ -161,6 +161,7 @@ describe('merchant dashboard in a browser (issue 12)', () => {
     }
     await page.getByRole('cell', { name: '204', exact: true }).waitFor();
     await page.getByText('webhook_endpoint.test →').first().waitFor();
+    await page.getByText('100.0 % of 1 attempts').waitFor();
 
     await page.getByLabel('Keep the old secret valid for').selectOption({ label: 'Retire the old one now' });
     await page.getByRole('button', { name: 'Rotate secret' }).click();
