@@ -16,6 +16,7 @@ import { newRequestId } from './lib/ids.js';
 import { hashApiKey } from './lib/tokens.js';
 import type { Services } from './services.js';
 import { sessionsRoutes } from './sessions/sessions.routes.js';
+import { statsRoutes } from './stats/stats.routes.js';
 import { testHelpersRoutes } from './test-helpers/test-helpers.routes.js';
 import { webhooksRoutes } from './webhooks/webhooks.routes.js';
 
@@ -210,6 +211,7 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     await api.register(sessionsRoutes, { services });
     await api.register(testHelpersRoutes, { services });
     await api.register(webhooksRoutes, { services });
+    await api.register(statsRoutes, { services });
   });
 
   // SPEC §2.2–§2.5 — shopper survey, clinician console, letter verification: HTML, outside the API scope.

@@ -4,6 +4,8 @@ import { ChannelsRepository } from './channels/channels.repository.js';
 import { CliniciansRepository } from './console/clinicians.repository.js';
 import { ConsoleSessionsRepository } from './console/console-sessions.repository.js';
 import { ReviewsRepository } from './console/reviews.repository.js';
+import { DashboardSessionsRepository } from './dashboard/dashboard-sessions.repository.js';
+import { DashboardUsersRepository } from './dashboard/dashboard-users.repository.js';
 import type { DB } from './db/schema.js';
 import { EventsRepository } from './events/events.repository.js';
 import { IdempotencyKeysRepository } from './idempotency/idempotency.repository.js';
@@ -33,6 +35,8 @@ export interface Repositories {
   readonly lmns: LmnRepository;
   readonly audit: AuditRepository;
   readonly keyChecks: KeyCheckRepository;
+  readonly dashboardUsers: DashboardUsersRepository;
+  readonly dashboardSessions: DashboardSessionsRepository;
   /** Whole-file copies of a SQLite database (issue 13 item 8); owns no table. */
   readonly backups: BackupRepository;
 }
@@ -53,6 +57,8 @@ export function createRepositories(): Repositories {
     lmns: new LmnRepository(),
     audit: new AuditRepository(),
     keyChecks,
+    dashboardUsers: new DashboardUsersRepository(),
+    dashboardSessions: new DashboardSessionsRepository(),
     backups: new BackupRepository(keyChecks),
   };
 }
@@ -84,4 +90,8 @@ export const TABLE_OWNERS = {
   audit_log: 'audit',
   audit_head: 'audit',
   key_checks: 'keyChecks',
+  dashboard_users: 'dashboardUsers',
+  dashboard_memberships: 'dashboardUsers',
+  dashboard_sessions: 'dashboardSessions',
+  session_daily_counts: 'sessions',
 } as const satisfies Record<keyof DB, keyof Repositories>;

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { CliniciansService } from './console/clinicians.service.js';
 import { ConsoleAuthService } from './console/console-auth.service.js';
 import { ReviewService } from './console/review.service.js';
+import { DashboardAuthService } from './dashboard/dashboard-auth.service.js';
 import type { Database } from './db/database.js';
 import { Notifications } from './db/notifications.js';
 import { EventsService } from './events/events.service.js';
@@ -14,7 +15,9 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { PhiCipher } from './phi/phi.cipher.js';
 import { createRepositories, type Repositories } from './repositories.js';
 import { LifecycleService } from './sessions/lifecycle.service.js';
+import { SessionActivityService } from './sessions/session-activity.service.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { StatsService } from './stats/stats.service.js';
 import { loadSurveyDefinition } from './survey/definition.js';
 import { SurveyService } from './survey/survey.service.js';
 import { WebhookDeliveriesService } from './webhooks/deliveries.service.js';
@@ -44,6 +47,10 @@ export interface Services {
   readonly lmn: LmnService;
   readonly survey: SurveyService;
   readonly review: ReviewService;
+  /** Issue 12 — a session's transitions, events and deliveries; the overview's aggregates. */
+  readonly sessionActivity: SessionActivityService;
+  readonly stats: StatsService;
+  readonly dashboardAuth: DashboardAuthService;
 }
 
 export function createServices(
@@ -109,5 +116,8 @@ export function createServices(
       lmn,
       audit,
     ),
+    sessionActivity: new SessionActivityService(database, repos),
+    stats: new StatsService(database, clock, repos),
+    dashboardAuth: new DashboardAuthService(database, clock, repos, audit, config.publicUrl),
   };
 }

@@ -8,8 +8,17 @@ export const AUDIT_ACTIONS = [
   'session.reject',
   'session.auto_reject',
   'clinician.add',
+  // Issue 12 — the merchant dashboard.
+  'dashboard.sign_in',
+  'dashboard.sign_in_failed',
+  'dashboard.sign_out',
+  'dashboard.password_set',
+  'dashboard.member_add',
+  'dashboard.member_remove',
+  'dashboard.key_create',
+  'dashboard.key_revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_ACTOR_TYPES = ['clinician', 'rules', 'operator', 'anonymous'] as const;
+export const AUDIT_ACTOR_TYPES = ['clinician', 'rules', 'operator', 'anonymous', 'merchant_user'] as const;
 export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];

@@ -7,6 +7,16 @@ import type { Executor } from '../db/transaction.js';
 export type ChannelRow = SalesChannelTable;
 export type ApiKeyRow = ApiKeyTable;
 
+const KEY_COLUMNS = [
+  'id',
+  'sales_channel_id',
+  'prefix',
+  'key_hash',
+  'created_at',
+  'revoked_at',
+  'last_used_at',
+] as const satisfies readonly (keyof ApiKeyRow)[];
+
 export class ChannelsRepository {
   async insertChannel(db: Executor, row: ChannelRow): Promise<void> {
     await db.insertInto('sales_channels').values(row).execute();
@@ -70,8 +80,34 @@ export class ChannelsRepository {
   async findKeysByPrefix(db: Executor, prefix: string): Promise<ApiKeyRow[]> {
     return db
       .selectFrom('api_keys')
-      .select(['id', 'sales_channel_id', 'prefix', 'key_hash', 'created_at', 'revoked_at'])
+      .select(KEY_COLUMNS)
       .where(likeEscaped('prefix', startsWithPattern(prefix.slice(0, 16))))
+      .execute();
+  }
+
+  /** Issue 12 item 4 — a channel's keys, newest first (revoked ones too: the list shows them). */
+  async listKeys(db: Executor, channelId: string): Promise<ApiKeyRow[]> {
+    return db
+      .selectFrom('api_keys')
+      .select(KEY_COLUMNS)
+      .where('sales_channel_id', '=', channelId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  async findKey(db: Executor, id: string): Promise<ApiKeyRow | undefined> {
+    return db.selectFrom('api_keys').select(KEY_COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Issue 12 item 4 — one write for a batch of keys seen since the last one; never moves a time back. */
+  async touchKeys(db: Executor, keyHashes: readonly string[], at: number): Promise<void> {
+    if (keyHashes.length === 0) return;
+    await db
+      .updateTable('api_keys')
+      .set({ last_used_at: at })
+      .where('key_hash', 'in', keyHashes)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
       .execute();
   }
 

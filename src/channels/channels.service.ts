@@ -1,9 +1,11 @@
 import type { Database } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
+import { ApiError } from '../lib/errors.js';
 import { newId, randomToken } from '../lib/ids.js';
 import { hashApiKey } from '../lib/tokens.js';
-import type { ChannelRow, ChannelsRepository } from './channels.repository.js';
+import type { ApiKeyRow, ChannelRow, ChannelsRepository } from './channels.repository.js';
 import { ApiKeyCache } from './key-cache.js';
+import { KeyUsage } from './key-usage.js';
 
 export interface CreatedChannel {
   sales_channel_id: string;
@@ -25,12 +27,15 @@ const PREFIX_LENGTH = 16;
 
 export class ChannelsService {
   private readonly keyCache = new ApiKeyCache();
+  private readonly usage: KeyUsage;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly repo: ChannelsRepository,
-  ) {}
+  ) {
+    this.usage = new KeyUsage(clock, (hashes, at) => repo.touchKeys(database.db, hashes, at));
+  }
 
   async createChannel(name: string, livemode: boolean): Promise<CreatedChannel> {
     const trimmed = name.trim();
@@ -91,11 +96,43 @@ export class ChannelsService {
     const keyHash = hashApiKey(apiKey);
     const now = this.clock.now();
     const cached = this.keyCache.get(keyHash, now);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.usage.saw(keyHash);
+      return cached;
+    }
     const channel = await this.repo.findChannelByKeyHash(this.database.db, keyHash);
     if (channel === undefined) this.keyCache.delete(keyHash);
-    else this.keyCache.set(keyHash, channel, now);
+    else {
+      this.keyCache.set(keyHash, channel, now);
+      this.usage.saw(keyHash);
+    }
     return channel;
+  }
+
+  /** Issue 12 item 4 — a channel's keys (prefix, created, last used, revoked): never a key's value or hash. */
+  async listKeys(channelId: string): Promise<ApiKeyRow[]> {
+    await this.usage.flush();
+    return this.repo.listKeys(this.database.db, channelId);
+  }
+
+  /** Revokes one key of this channel by its id; another channel's key is not found. */
+  async revokeKeyInChannel(channelId: string, keyId: string): Promise<ApiKeyRow> {
+    const key = await this.repo.findKey(this.database.db, keyId);
+    if (!key || key.sales_channel_id !== channelId) throw new ApiError('NotFound', `no API key ${keyId}`);
+    if (key.revoked_at !== null) return key;
+    const now = this.clock.now();
+    await this.repo.revokeKey(this.database.db, key.id, now);
+    this.keyCache.delete(key.key_hash);
+    return { ...key, revoked_at: now };
+  }
+
+  async findChannel(id: string): Promise<ChannelRow | undefined> {
+    return this.repo.findChannel(this.database.db, id);
+  }
+
+  /** Writes the key uses seen so far (tests, and the key list, which should show the latest). */
+  async flushKeyUsage(): Promise<void> {
+    await this.usage.flush();
   }
 
   private keyRow(channelId: string, apiKey: string) {
@@ -106,6 +143,7 @@ export class ChannelsService {
       key_hash: hashApiKey(apiKey),
       created_at: this.clock.now(),
       revoked_at: null,
+      last_used_at: null,
     };
   }
 }

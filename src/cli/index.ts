@@ -6,6 +6,7 @@ import { registerChannelCommands } from './channels.js';
 import { registerClinicianCommands } from './clinicians.js';
 import { registerOpsCommands } from './ops.js';
 import { registerSecretCommands } from './secrets.js';
+import { registerUserCommands } from './users.js';
 import { registerWebhookLegacyCommand } from './webhook-legacy.js';
 import { registerWebhookCommands } from './webhooks.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerWebhookLegacyCommand(program);
   registerSecretCommands(program);
   registerBackupCommands(program);
+  registerUserCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { RejectionReason, SessionStatus, TransitionActor } from '../sessions/sessions.vocabulary.js';
 import type { EventType } from '../webhooks/event-types.js';
+import type { DashboardTables } from './schema.dashboard.js';
 import type { ReviewTables } from './schema.review.js';
 import type { WebhookTables } from './schema.webhooks.js';
 
@@ -22,6 +23,8 @@ export interface ApiKeyTable {
   key_hash: string;
   created_at: number;
   revoked_at: number | null;
+  /** Issue 12 item 4 — coarse: written at most once a minute per key. */
+  last_used_at: number | null;
 }
 
 export interface QualificationSessionTable {
@@ -98,7 +101,7 @@ export interface KeyCheckTable {
   updated_at: number;
 }
 
-export interface DB extends ReviewTables, WebhookTables {
+export interface DB extends ReviewTables, WebhookTables, DashboardTables {
   sales_channels: SalesChannelTable;
   api_keys: ApiKeyTable;
   qualification_sessions: QualificationSessionTable;
@@ -109,5 +112,6 @@ export interface DB extends ReviewTables, WebhookTables {
   key_checks: KeyCheckTable;
 }
 
+export type * from './schema.dashboard.js';
 export type * from './schema.webhooks.js';
 export type { Generated };

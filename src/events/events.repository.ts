@@ -45,4 +45,35 @@ export class EventsRepository {
       .where('id', 'in', ids)
       .execute();
   }
+
+  /** Issue 12 item 6 — a session's events in its channel, oldest first, one page. */
+  async listForSession(
+    db: Executor,
+    channelId: string,
+    sessionId: string,
+    limit: number,
+    offset: number,
+  ): Promise<EventRow[]> {
+    return db
+      .selectFrom('events')
+      .select(['id', 'sales_channel_id', 'type', 'session_id', 'data', 'created_at', 'sequence'])
+      .where('session_id', '=', sessionId)
+      .where('sales_channel_id', '=', channelId)
+      .orderBy('sequence')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
+  async countForSession(db: Executor, channelId: string, sessionId: string): Promise<number> {
+    const row = await db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('session_id', '=', sessionId)
+      .where('sales_channel_id', '=', channelId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
 }

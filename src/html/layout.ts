@@ -31,11 +31,26 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
 dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
 .letter{background:#fff;border:1px solid #d5d9e0;padding:1.5rem}
+main.wide{max-width:75rem}
+.scroll{overflow-x:auto}
+nav.tabs{display:flex;gap:1rem;flex-wrap:wrap;padding:.5rem 1rem;background:#e8edf4}
+nav.tabs a[aria-current]{font-weight:700}
+.badge{display:inline-block;padding:0 .4rem;border-radius:4px;background:#e5e7eb;color:#1a1a1a;font-size:.85rem}
+.filters{display:flex;gap:.75rem;flex-wrap:wrap;align-items:flex-end}
+.filters label{margin-top:0}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem}
+.kpis div{background:#fff;border:1px solid #d5d9e0;border-radius:8px;padding:.75rem}
+.kpis strong{display:block;font-size:1.4rem}
+form.inline{display:inline}
 `;
 
 export interface PageOptions {
   /** Markup above `main` (the console's bar). */
   header?: SafeHtml;
+  /** A wide `main` (the dashboard's tables). */
+  wide?: boolean;
+  /** Same-origin script URLs, loaded deferred (the dashboard only; other pages have no scripts). */
+  scripts?: readonly string[];
 }
 
 /** The one page shell: language, viewport for phones, title, inline CSS. */
@@ -48,10 +63,11 @@ export function page(title: string, body: SafeHtml, options: PageOptions = {}): 
 <meta name="referrer" content="no-referrer">
 <title>${title} · Qualify</title>
 <style>${raw(CSS)}</style>
+${(options.scripts ?? []).map((src) => html`<script defer src="${src}"></script>`)}
 </head>
 <body>
 ${options.header ?? ''}
-<main id="main">
+<main id="main"${options.wide ? raw(' class="wide"') : ''}>
 ${body}
 </main>
 </body>

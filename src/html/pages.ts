@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { consoleRoutes } from '../console/console.routes.js';
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { useIpRateLimits } from '../http/ip-rate-limits.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
 import { guardPageText } from '../http/text-guard.js';
@@ -30,7 +31,13 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
     {
       name: 'sign-in',
       perMinute: limits.signIn,
-      routes: ['GET /console', 'POST /console/sign-in'],
+      routes: [
+        'GET /console',
+        'POST /console/sign-in',
+        'GET /dashboard',
+        'POST /dashboard/sign-in',
+        'POST /dashboard/set-password',
+      ],
       counts: 'requests',
     },
     { name: 'survey', perMinute: limits.surveyPosts, routes: ['POST /q/:id'], counts: 'requests' },
@@ -76,4 +83,5 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
   await app.register(surveyRoutes, { services });
   await app.register(consoleRoutes, { services });
   await app.register(verifyRoutes, { services });
+  await app.register(dashboardRoutes, { services });
 };

@@ -7,7 +7,7 @@ import helmet from 'helmet';
  * ~0.2 µs). A scope that serves another family calls `useSecurityHeaders` again; its hook runs
  * after its parent's and replaces what the two share.
  */
-export type PageFamily = 'api' | 'pages' | 'docs';
+export type PageFamily = 'api' | 'pages' | 'docs' | 'dashboard';
 
 /** Nothing may frame any of Qualify's responses (clickjacking). */
 const common = { frameAncestors: ["'none'"], baseUri: ["'none'"] };
@@ -18,6 +18,15 @@ const CSP: Record<PageFamily, Record<string, string[]>> = {
   // Server-rendered pages: inline styles only, never scripts. `form-action` is left out on purpose:
   // Chrome applies it to the redirect after a POST, and the survey redirects to the merchant.
   pages: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'"], ...common },
+  // Issue 12 — the merchant dashboard: the pages' policy plus its own scripts (the chart library
+  // and the page scripts, served from /dashboard/assets), never inline script.
+  dashboard: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'unsafe-inline'"],
+    imgSrc: ["'self'"],
+    ...common,
+  },
   // Swagger UI: its bundle, initializer and styles from /docs/static, the document from /docs/json.
   docs: {
     defaultSrc: ["'self'"],

@@ -3,6 +3,7 @@ import { containsPattern, insertRows, likeEscaped, lockRows } from '../db/dialec
 import { precompiled } from '../db/precompiled.js';
 import type { QualificationSessionTable, SessionTransitionTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
+import { DAY_MS } from '../lib/clock.js';
 import type { SessionStatus } from './sessions.vocabulary.js';
 
 export type SessionRow = QualificationSessionTable;
@@ -74,6 +75,43 @@ export interface QueueState {
   oldest: number | null;
 }
 
+/** Days since the epoch (UTC) of a time: the rollups' day. */
+export function dayOf(ms: number): number {
+  return Math.floor(Number(ms) / DAY_MS);
+}
+
+/**
+ * Upper bounds (seconds) of the create→decision histogram in the daily rollups (`decided:<i>`);
+ * the last bucket is open-ended.
+ */
+export const DECISION_BUCKETS_S = [
+  60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200, 432_000, 604_800,
+  1_209_600, 2_592_000,
+] as const;
+
+export function decisionBucket(ms: number): number {
+  const seconds = ms / 1000;
+  const index = DECISION_BUCKETS_S.findIndex((bound) => seconds <= bound);
+  return index === -1 ? DECISION_BUCKETS_S.length : index;
+}
+
+/** What a status change does to the daily rollups: the creation day's status moves; a decision is counted on its day. */
+function dailyDeltas(
+  current: SessionRow,
+  from: SessionStatus,
+  patch: TransitionPatch,
+): Array<readonly [string, number, number?]> {
+  const deltas: Array<readonly [string, number, number?]> = [
+    [`status:${from}`, -1],
+    [`status:${patch.status}`, 1],
+  ];
+  if (patch.status === 'approved' || patch.status === 'rejected') {
+    const at = patch.updated_at ?? Date.now();
+    deltas.push([`decided:${decisionBucket(at - Number(current.created_at))}`, 1, dayOf(at)]);
+  }
+  return deltas;
+}
+
 /** Lower-cased email, customer_name, user_id, source and id: what the list `search` filter reads. */
 function searchText(row: Pick<SessionRow, 'id' | 'email' | 'customer_name' | 'user_id' | 'source'>): string {
   return [row.id, row.email, row.customer_name, row.user_id, row.source]
@@ -95,6 +133,7 @@ export class SessionsRepository {
     const row = withDerived(session);
     await db.insertInto('qualification_sessions').values(row).execute();
     await this.addToCount(db, row.sales_channel_id, row.status, countShard(row.id), 1);
+    await this.addToDaily(db, row, [[`status:${row.status}`, 1]]);
     return row;
   }
 
@@ -115,6 +154,22 @@ export class SessionsRepository {
     }
     for (const { channelId, status, shard, n } of deltas.values())
       await this.addToCount(db, channelId, status, shard, n);
+    const daily = new Map<string, { channelId: string; day: number; metric: string; n: number }>();
+    for (const session of sessions) {
+      const day = dayOf(session.created_at);
+      const key = `${session.sales_channel_id}\n${day}\n${session.status}`;
+      const entry = daily.get(key);
+      if (entry) entry.n += 1;
+      else
+        daily.set(key, {
+          channelId: session.sales_channel_id,
+          day,
+          metric: `status:${session.status}`,
+          n: 1,
+        });
+    }
+    for (const { channelId, day, metric, n } of daily.values())
+      await this.addToDailyRow(db, channelId, day, metric, 0, n);
   }
 
   async find(db: Executor, id: string): Promise<SessionRow | undefined> {
@@ -180,6 +235,7 @@ export class SessionsRepository {
       const shard = countShard(current.id);
       await this.addToCount(db, updated.sales_channel_id, from, shard, -1);
       await this.addToCount(db, updated.sales_channel_id, patch.status, shard, 1);
+      await this.addToDaily(db, current, dailyDeltas(current, from, patch));
     }
     return updated;
   }
@@ -200,6 +256,98 @@ export class SessionsRepository {
           .doUpdateSet((eb) => ({ n: eb(eb.ref('session_counts.n'), '+', eb.ref('excluded.n')) })),
       )
       .execute();
+  }
+
+  /** Issue 12 item 5 — the session's daily rollups move with it, in the caller's transaction. */
+  private async addToDaily(
+    db: Executor,
+    session: Pick<SessionRow, 'id' | 'sales_channel_id' | 'created_at'>,
+    deltas: ReadonlyArray<readonly [metric: string, delta: number, day?: number]>,
+  ): Promise<void> {
+    const shard = countShard(session.id);
+    for (const [metric, delta, day] of deltas)
+      await this.addToDailyRow(
+        db,
+        session.sales_channel_id,
+        day ?? dayOf(session.created_at),
+        metric,
+        shard,
+        delta,
+      );
+  }
+
+  private async addToDailyRow(
+    db: Executor,
+    channelId: string,
+    day: number,
+    metric: string,
+    shard: number,
+    delta: number,
+  ): Promise<void> {
+    await db
+      .insertInto('session_daily_counts')
+      .values({ sales_channel_id: channelId, day, metric, shard, n: delta })
+      .onConflict((oc) =>
+        oc
+          .columns(['sales_channel_id', 'day', 'metric', 'shard'])
+          .doUpdateSet((eb) => ({ n: eb(eb.ref('session_daily_counts.n'), '+', eb.ref('excluded.n')) })),
+      )
+      .execute();
+  }
+
+  /** The daily rollups of one channel for days `fromDay` to `toDay` (inclusive), summed over shards. */
+  async dailyCounts(
+    db: Executor,
+    channelId: string,
+    fromDay: number,
+    toDay: number,
+  ): Promise<Array<{ day: number; metric: string; n: number }>> {
+    const rows = await db
+      .selectFrom('session_daily_counts')
+      .select((eb) => ['day', 'metric', eb.fn.sum<number | string>('n').as('n')])
+      .where('sales_channel_id', '=', channelId)
+      .where('day', '>=', fromDay)
+      .where('day', '<=', toDay)
+      .groupBy(['day', 'metric'])
+      .execute();
+    return rows.map((r) => ({ day: Number(r.day), metric: r.metric, n: Number(r.n) }));
+  }
+
+  /** A session's transitions, oldest first (its page's timeline). */
+  async transitions(db: Executor, sessionId: string): Promise<SessionTransitionTable[]> {
+    return db
+      .selectFrom('session_transitions')
+      .select(['id', 'session_id', 'from_status', 'to_status', 'actor', 'actor_id', 'created_at'])
+      .where('session_id', '=', sessionId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * Every row of a filter, newest first, `batch` at a time (keyset paging on created_at, id): the
+   * CSV export streams these without a row cap and without OFFSET.
+   */
+  async *stream(db: Executor, filter: SessionFilter, batch = 500): AsyncGenerator<SessionRow[]> {
+    let after: { created_at: number; id: string } | undefined;
+    for (;;) {
+      let query = this.filtered(db, filter).select(SESSION_COLUMNS);
+      if (after) {
+        const { created_at, id } = after;
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '<', created_at),
+            eb.and([eb('created_at', '=', created_at), eb('id', '<', id)]),
+          ]),
+        );
+      }
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(batch).execute();
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < batch) return;
+      const last = rows[rows.length - 1]!;
+      after = { created_at: Number(last.created_at), id: last.id };
+    }
   }
 
   async insertTransition(db: Executor, row: SessionTransitionTable): Promise<void> {

@@ -9,6 +9,8 @@ import {
   ListSessionsQuery,
   ListSessionsResponse,
   QualificationSession,
+  SessionEventsQuery,
+  SessionEventsResponse,
   SessionIdParams,
   UpdateSessionBody,
   UpdateSessionResponse,
@@ -102,5 +104,33 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
       );
       return sendStored(reply, stored);
     },
+  );
+
+  // Issue 12 item 6 — what the session's transitions recorded (the webhook events), paged.
+  app.get(
+    '/api/v1/qualification_session/:qualification_session_id/events',
+    {
+      schema: {
+        tags,
+        summary: 'List the events of a qualification session',
+        description:
+          'The events its transitions recorded (each one what its webhook carries as `data`), oldest first, paged like the session list.',
+        params: SessionIdParams,
+        querystring: SessionEventsQuery,
+        response: {
+          200: SessionEventsResponse,
+          400: errorRef('Validation error'),
+          ...notFound,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) =>
+      services.sessionActivity.events(
+        requireChannel(request).id,
+        request.params.qualification_session_id,
+        request.query.page,
+        request.query.page_size,
+      ),
   );
 };

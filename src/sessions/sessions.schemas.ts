@@ -150,16 +150,49 @@ export const ListSessionsQuery = Type.Object(
 );
 export type ListSessionsQuery = Static<typeof ListSessionsQuery>;
 
+/** SPEC §1.6 — the pagination object of every paged list. */
+export const Pagination = Type.Object({
+  current_page: Type.Integer(),
+  page_size: Type.Integer(),
+  total_count: Type.Integer(),
+  last_page: Type.Integer(),
+});
+export type Pagination = Static<typeof Pagination>;
+
 export const ListSessionsResponse = Type.Object(
   {
     qualification_sessions: Type.Array(QualificationSession),
-    pagination: Type.Object({
-      current_page: Type.Integer(),
-      page_size: Type.Integer(),
-      total_count: Type.Integer(),
-      last_page: Type.Integer(),
+    pagination: Pagination,
+  },
+  { additionalProperties: false },
+);
+
+/** Issue 12 item 6 — a session's events (the outbox rows its transitions wrote), paged like the list. */
+export const SessionEventsQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+    page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 30 })),
+  },
+  { additionalProperties: false },
+);
+export type SessionEventsQuery = Static<typeof SessionEventsQuery>;
+
+export const SessionEvent = Type.Object(
+  {
+    event_id: Type.String(),
+    type: Type.String({ description: 'The webhook event type' }),
+    qualification_session_id: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+    data: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'The webhook payload’s `data`: merchant-visible fields only',
     }),
   },
+  { additionalProperties: false },
+);
+export type SessionEvent = Static<typeof SessionEvent>;
+
+export const SessionEventsResponse = Type.Object(
+  { events: Type.Array(SessionEvent), pagination: Pagination },
   { additionalProperties: false },
 );
 

@@ -115,19 +115,7 @@ export class SessionsService {
   async list(channel: ChannelRow, query: ListSessionsQuery): Promise<SessionList> {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 30;
-    const filter: SessionFilter = { channelId: channel.id };
-    if (query.status !== undefined)
-      filter.statuses = [...new Set(query.status.split(','))] as SessionStatus[];
-    if (query.user_id !== undefined) filter.userId = query.user_id;
-    if (query.search !== undefined) filter.search = query.search;
-    if (query.expires_at !== undefined) {
-      const day = Date.parse(`${query.expires_at}T00:00:00.000Z`);
-      if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== query.expires_at) {
-        throw new ApiError('ValidationError', 'expires_at must be a valid date as YYYY-MM-DD');
-      }
-      filter.expiresFrom = day;
-      filter.expiresBefore = day + DAY_MS;
-    }
+    const filter = this.filterOf(channel, query);
     const [rows, total] = await Promise.all([
       this.repo.list(this.database.db, filter, pageSize, (page - 1) * pageSize),
       this.repo.count(this.database.db, filter),
@@ -141,6 +129,36 @@ export class SessionsService {
         last_page: Math.max(1, Math.ceil(total / pageSize)),
       },
     };
+  }
+
+  /**
+   * Issue 12 item 2 — every session of the list's filter, as the merchant API presents them,
+   * newest first, a batch at a time (the dashboard's CSV export streams them: no row cap).
+   */
+  async *export(
+    channel: ChannelRow,
+    query: Omit<ListSessionsQuery, 'page' | 'page_size'>,
+  ): AsyncGenerator<QualificationSession[]> {
+    const filter = this.filterOf(channel, query);
+    for await (const rows of this.repo.stream(this.database.db, filter))
+      yield rows.map((row) => presentSession(this.presenter, row));
+  }
+
+  private filterOf(channel: ChannelRow, query: Omit<ListSessionsQuery, 'page' | 'page_size'>): SessionFilter {
+    const filter: SessionFilter = { channelId: channel.id };
+    if (query.status !== undefined)
+      filter.statuses = [...new Set(query.status.split(','))] as SessionStatus[];
+    if (query.user_id !== undefined) filter.userId = query.user_id;
+    if (query.search !== undefined) filter.search = query.search;
+    if (query.expires_at !== undefined) {
+      const day = Date.parse(`${query.expires_at}T00:00:00.000Z`);
+      if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== query.expires_at) {
+        throw new ApiError('ValidationError', 'expires_at must be a valid date as YYYY-MM-DD');
+      }
+      filter.expiresFrom = day;
+      filter.expiresBefore = day + DAY_MS;
+    }
+    return filter;
   }
 
   /** SPEC §1.7 — keeps the session in step with the merchant; never touches the qualification. */

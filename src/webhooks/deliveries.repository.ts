@@ -3,6 +3,7 @@ import type { Engine } from '../db/database.js';
 import { skipLocked } from '../db/dialect.js';
 import type { DB, WebhookAttemptTable, WebhookDeliveryTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
+import type { EventType } from './event-types.js';
 import type { DeliveryStatus } from './webhooks.vocabulary.js';
 
 export type DeliveryRow = WebhookDeliveryTable;
@@ -327,4 +328,157 @@ export class DeliveriesRepository {
       .orderBy('attempted_at')
       .execute();
   }
+
+  // Issue 12 — the dashboard's and the API's reads of the outbox (appended; the dispatcher's
+  // methods above are unchanged).
+
+  /** One page of a filter, newest first. */
+  async page(
+    db: Executor,
+    filter: DeliveryPageFilter,
+    limit: number,
+    offset: number,
+  ): Promise<DeliveryRow[]> {
+    return this.pageQuery(db, filter)
+      .select(DELIVERY_COLUMNS)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
+  async countPage(db: Executor, filter: DeliveryPageFilter): Promise<number> {
+    const row = await this.pageQuery(db, filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The attempts of several deliveries in one read, by delivery, oldest first. */
+  async attemptsOf(db: Executor, deliveryIds: readonly string[]): Promise<AttemptRow[]> {
+    if (deliveryIds.length === 0) return [];
+    return db
+      .selectFrom('webhook_attempts')
+      .select([
+        'id',
+        'webhook_delivery_id',
+        'attempt_number',
+        'attempted_at',
+        'status_code',
+        'error',
+        'duration_ms',
+        'response_body',
+        'instance_id',
+      ])
+      .where('webhook_delivery_id', 'in', deliveryIds)
+      .orderBy('attempt_number')
+      .orderBy('attempted_at')
+      .execute();
+  }
+
+  /** Attempts at one endpoint since `since`: how many, and how many got a 2xx. */
+  async attemptCounts(
+    db: Executor,
+    endpointId: string,
+    since: number,
+  ): Promise<{ total: number; ok: number }> {
+    const row = await db
+      .selectFrom('webhook_attempts')
+      .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_attempts.webhook_delivery_id')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('total'),
+        eb.fn
+          .sum<number | string | null>(
+            eb
+              .case()
+              .when(
+                eb.and([
+                  eb('webhook_attempts.status_code', '>=', 200),
+                  eb('webhook_attempts.status_code', '<', 300),
+                ]),
+              )
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('ok'),
+      ])
+      .where('webhook_deliveries.webhook_endpoint_id', '=', endpointId)
+      .where('webhook_attempts.attempted_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return { total: Number(row.total), ok: Number(row.ok ?? 0) };
+  }
+
+  /** Issue 12 item 5 — deliveries of a channel created in [from, to), by day (epoch days) and status. */
+  async dailyByStatus(
+    db: Executor,
+    channelId: string,
+    from: number,
+    to: number,
+  ): Promise<Array<{ day: number; status: DeliveryStatus; n: number }>> {
+    const day = sql<number>`${sql.ref('created_at')} / 86400000`;
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => [day.as('day'), 'status', eb.fn.countAll<number>().as('n')])
+      .where('sales_channel_id', '=', channelId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .groupBy([day, 'status'])
+      .execute();
+    return rows.map((r) => ({ day: Number(r.day), status: r.status, n: Number(r.n) }));
+  }
+
+  /**
+   * Issue 12 item 5 — time from a delivery's creation to its first attempt, as a histogram per day
+   * (bucket `i` holds latencies up to `bounds[i]` ms; the last one the rest).
+   */
+  async dailyFirstAttemptHistogram(
+    db: Executor,
+    channelId: string,
+    from: number,
+    to: number,
+    bounds: readonly number[],
+  ): Promise<Array<{ day: number; bucket: number; n: number }>> {
+    const latency = sql<number>`(${sql.ref('webhook_attempts.attempted_at')} - ${sql.ref('webhook_deliveries.created_at')})`;
+    const bucket = sql<number>`CASE ${sql.join(
+      bounds.map((bound, i) => sql`WHEN ${latency} <= ${sql.lit(bound)} THEN ${sql.lit(i)}`),
+      sql` `,
+    )} ELSE ${sql.lit(bounds.length)} END`;
+    const day = sql<number>`${sql.ref('webhook_deliveries.created_at')} / 86400000`;
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .innerJoin('webhook_attempts', 'webhook_attempts.webhook_delivery_id', 'webhook_deliveries.id')
+      .select((eb) => [day.as('day'), bucket.as('bucket'), eb.fn.countAll<number>().as('n')])
+      .where('webhook_deliveries.sales_channel_id', '=', channelId)
+      .where('webhook_deliveries.created_at', '>=', from)
+      .where('webhook_deliveries.created_at', '<', to)
+      .where('webhook_attempts.attempt_number', '=', 1)
+      .groupBy([day, bucket])
+      .execute();
+    return rows.map((r) => ({ day: Number(r.day), bucket: Number(r.bucket), n: Number(r.n) }));
+  }
+
+  private pageQuery(db: Executor, filter: DeliveryPageFilter) {
+    let query = db.selectFrom('webhook_deliveries').where('sales_channel_id', '=', filter.channelId);
+    if (filter.endpointId !== undefined) query = query.where('webhook_endpoint_id', '=', filter.endpointId);
+    if (filter.sessionId !== undefined) query = query.where('session_id', '=', filter.sessionId);
+    if (filter.statuses !== undefined && filter.statuses.length > 0)
+      query = query.where('status', 'in', filter.statuses);
+    if (filter.eventType !== undefined) query = query.where('event_type', '=', filter.eventType);
+    if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+    if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
+    return query;
+  }
+}
+
+/** Issue 12 — what the delivery log and the session page filter on; always within one channel. */
+export interface DeliveryPageFilter {
+  channelId: string;
+  endpointId?: string;
+  sessionId?: string;
+  statuses?: DeliveryStatus[];
+  eventType?: EventType;
+  createdFrom?: number;
+  createdBefore?: number;
 }

@@ -1,14 +1,18 @@
 import type { Database } from '../db/database.js';
-import type { Clock } from '../lib/clock.js';
+import { type Clock, DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
+import { pagination } from '../sessions/session-activity.service.js';
+import type { Pagination } from '../sessions/sessions.schemas.js';
 import { RETRY_WINDOW_MS } from './backoff.js';
 import type {
   AttemptRow,
   DeliveriesRepository,
   DeliveryFilter,
+  DeliveryPageFilter,
   DeliveryRow,
 } from './deliveries.repository.js';
 import type { EndpointsRepository } from './endpoints.repository.js';
+import { type PresentedDeliveryWithAttempts, presentDeliveryWithAttempts } from './webhooks.presenter.js';
 
 /** SPEC §3.4 — reading the outbox and asking for a delivery to be sent again. */
 export class WebhookDeliveriesService {
@@ -69,5 +73,51 @@ export class WebhookDeliveriesService {
     const requeued = await this.repo.requeue(this.database.db, id, patch);
     if (requeued) for (const listener of this.listeners) listener();
     return this.get(channelId, id);
+  }
+
+  /**
+   * Issue 12 item 3 — one page of a channel's deliveries (an endpoint's log, a session's), each
+   * with its attempts; the endpoint must be the channel's (else not found).
+   */
+  async page(
+    filter: DeliveryPageFilter,
+    page = 1,
+    pageSize = 30,
+  ): Promise<{ webhook_deliveries: PresentedDeliveryWithAttempts[]; pagination: Pagination }> {
+    const db = this.database.db;
+    if (filter.endpointId !== undefined) {
+      const endpoint = await this.endpoints.findAny(db, filter.endpointId);
+      if (!endpoint || endpoint.sales_channel_id !== filter.channelId)
+        throw new ApiError('NotFound', `no webhook endpoint ${filter.endpointId}`);
+    }
+    const [rows, total] = await Promise.all([
+      this.repo.page(db, filter, pageSize, (page - 1) * pageSize),
+      this.repo.countPage(db, filter),
+    ]);
+    const attempts = await this.repo.attemptsOf(
+      db,
+      rows.map((r) => r.id),
+    );
+    return {
+      webhook_deliveries: rows.map((row) =>
+        presentDeliveryWithAttempts(
+          row,
+          attempts.filter((a) => a.webhook_delivery_id === row.id),
+        ),
+      ),
+      pagination: pagination(page, pageSize, total),
+    };
+  }
+
+  /** Issue 12 item 3 — the share of an endpoint's attempts in the last 24 h that got a 2xx (null: none). */
+  async successRate24h(
+    endpointId: string,
+  ): Promise<{ attempts: number; succeeded: number; rate: number | null }> {
+    const { total, ok } = await this.repo.attemptCounts(
+      this.database.db,
+      endpointId,
+      this.clock.now() - DAY_MS,
+    );
+    return { attempts: total, succeeded: ok, rate: total === 0 ? null : ok / total };
   }
 }

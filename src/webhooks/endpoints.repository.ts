@@ -91,7 +91,16 @@ export class EndpointsRepository {
     db: Executor,
     id: string,
     patch: Partial<
-      Pick<EndpointRow, 'disabled_at' | 'disabled_reason' | 'deleted_at' | 'updated_at' | 'legacy_marked_at'>
+      Pick<
+        EndpointRow,
+        | 'disabled_at'
+        | 'disabled_reason'
+        | 'deleted_at'
+        | 'updated_at'
+        | 'legacy_marked_at'
+        | 'mode'
+        | 'events'
+      >
     >,
   ): Promise<void> {
     await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();

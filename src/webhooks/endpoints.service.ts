@@ -12,7 +12,7 @@ import { canonicalEvent, DEFAULT_EVENTS } from './event-types.js';
 import type { WebhookPolicy } from './policy.js';
 import { newWebhookSecret } from './signing.js';
 import { assertPublicUrl, BlockedAddressError } from './ssrf.js';
-import type { WebhookMode } from './webhooks.vocabulary.js';
+import { WEBHOOK_MODES, type WebhookMode } from './webhooks.vocabulary.js';
 
 /** SPEC §3.3 — after a rotation the previous secret keeps signing for 24 h unless told otherwise. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
@@ -131,6 +131,56 @@ export class WebhookEndpointsService {
       await this.repos.deliveries.failQueuedForEndpoint(tx.db, id, 'webhook endpoint deleted', now);
     });
     return { ...endpoint, deleted_at: now, updated_at: now };
+  }
+
+  /**
+   * Issue 12 item 3 — changes an endpoint's mode and subscribed events (the rules of `create`:
+   * an unsigned endpoint needs the legacy mark in production). Deliveries already queued keep
+   * the events they were made for.
+   */
+  async updateSettings(
+    channelId: string,
+    id: string,
+    input: { mode?: WebhookMode; events?: string[] },
+  ): Promise<EndpointRow> {
+    const endpoint = await this.get(channelId, id);
+    const mode = input.mode ?? endpoint.mode;
+    if (!(WEBHOOK_MODES as readonly string[]).includes(mode))
+      throw new ApiError('ValidationError', `mode must be one of ${WEBHOOK_MODES.join(', ')}`);
+    const events =
+      input.events === undefined ? (JSON.parse(endpoint.events) as string[]) : validEvents(input.events);
+    const legacy = mode === 'unsigned' ? endpoint.legacy_marked_at : null;
+    if (mode === 'unsigned' && legacy === null && this.policy.unsignedNeedsLegacyMark)
+      throw new ApiError(
+        'ValidationError',
+        'mode "unsigned" is refused in production unless the endpoint is marked legacy; prefer signed',
+      );
+    const now = this.clock.now();
+    const patch = { mode, events: JSON.stringify(events), legacy_marked_at: legacy, updated_at: now };
+    await this.repo.update(this.database.db, id, patch);
+    return { ...endpoint, ...patch };
+  }
+
+  /**
+   * Issue 12 item 3 — the merchant stops an endpoint: nothing new is queued for it and what waits
+   * fails (a redelivery can revive it once it is enabled again).
+   */
+  async disable(channelId: string, id: string): Promise<EndpointRow> {
+    const endpoint = await this.get(channelId, id);
+    if (endpoint.disabled_at !== null) return endpoint;
+    const now = this.clock.now();
+    const reason = 'disabled by the merchant';
+    await transact(this.database, async (tx) => {
+      await this.repo.update(tx.db, id, { disabled_at: now, disabled_reason: reason, updated_at: now });
+      await this.repos.deliveries.failQueuedForEndpoint(tx.db, id, 'webhook endpoint disabled', now);
+    });
+    return { ...endpoint, disabled_at: now, disabled_reason: reason, updated_at: now };
+  }
+
+  /** Issue 12 item 3 — enables one of the channel's endpoints again (after a 410 or a disable). */
+  async enableInChannel(channelId: string, id: string): Promise<EndpointRow> {
+    await this.get(channelId, id);
+    return this.enable(id);
   }
 
   /** Re-enables an endpoint disabled by a `410 Gone` (operator only). */

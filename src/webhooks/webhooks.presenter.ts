@@ -51,3 +51,9 @@ export function presentAttempt(row: AttemptRow) {
     response_body: row.response_body,
   };
 }
+
+/** A delivery with its attempts, oldest first (the delivery log, the session page). */
+export function presentDeliveryWithAttempts(row: DeliveryRow, attempts: readonly AttemptRow[]) {
+  return { ...presentDelivery(row), attempts: attempts.map(presentAttempt) };
+}
+export type PresentedDeliveryWithAttempts = ReturnType<typeof presentDeliveryWithAttempts>;

@@ -9,6 +9,8 @@ import {
   DeletedEndpoint,
   DeliveryIdParams,
   EndpointIdParams,
+  ListDeliveriesQuery,
+  ListDeliveriesResponse,
   ListEndpointsResponse,
   QueuedTestEvent,
   RotateSecretBody,
@@ -144,5 +146,41 @@ export const webhooksRoutes: FastifyPluginAsync<{ services: Services }> = async 
       presentDelivery(
         await webhookDeliveries.redeliver(requireChannel(request).id, request.params.webhook_delivery_id),
       ),
+  );
+
+  // Issue 12 item 6 — an endpoint's delivery log, each delivery with its attempts.
+  app.get(
+    '/api/v1/webhook_endpoints/:webhook_endpoint_id/deliveries',
+    {
+      schema: {
+        tags,
+        summary: 'List the deliveries of a webhook endpoint',
+        description:
+          'Newest first, each with every attempt (time, status code, duration, error, start of the response); paged like the session list. A deleted endpoint keeps its log.',
+        params: EndpointIdParams,
+        querystring: ListDeliveriesQuery,
+        response: {
+          200: ListDeliveriesResponse,
+          400: errorRef('Validation error'),
+          ...endpointNotFound,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => {
+      const { page, page_size, status, event_type, created_from, created_to } = request.query;
+      return webhookDeliveries.page(
+        {
+          channelId: requireChannel(request).id,
+          endpointId: request.params.webhook_endpoint_id,
+          ...(status !== undefined ? { statuses: [status] } : {}),
+          ...(event_type !== undefined ? { eventType: event_type } : {}),
+          ...(created_from !== undefined ? { createdFrom: Date.parse(created_from) } : {}),
+          ...(created_to !== undefined ? { createdBefore: Date.parse(created_to) } : {}),
+        },
+        page,
+        page_size,
+      );
+    },
   );
 };

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { Pagination } from '../sessions/sessions.schemas.js';
 import { MAX_ROTATION_OVERLAP_MS, MAX_URL_LENGTH } from './endpoints.service.js';
 import { describeSubscribableEvents, EVENT_TYPE_NAMES, SUBSCRIBABLE_EVENTS } from './event-types.js';
 import { DELIVERY_STATUSES, WEBHOOK_MODES } from './webhooks.vocabulary.js';
@@ -108,5 +109,56 @@ export const WebhookDelivery = Type.Object(
     updated_at: DateTime,
     completed_at: Nullable(DateTime),
   },
+  { additionalProperties: false },
+);
+
+/** SPEC §3.4 — one attempt of a delivery as the merchant sees it. */
+export const WebhookAttempt = Type.Object(
+  {
+    attempt_number: Type.Integer(),
+    attempted_at: DateTime,
+    status_code: Nullable(Type.Integer()),
+    error: Nullable(Type.String()),
+    duration_ms: Type.Integer(),
+    response_body: Nullable(Type.String({ description: 'The start of the receiver’s response' })),
+  },
+  { additionalProperties: false },
+);
+
+export const WebhookDeliveryWithAttempts = Type.Object(
+  { ...WebhookDelivery.properties, attempts: Type.Array(WebhookAttempt) },
+  { additionalProperties: false },
+);
+
+/** Issue 12 item 6 — an endpoint's delivery log: filters and the session list's paging. */
+export const ListDeliveriesQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+    page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 30 })),
+    status: Type.Optional(
+      Type.Enum([...DELIVERY_STATUSES], { description: 'Only deliveries in this status' }),
+    ),
+    event_type: Type.Optional(Type.Enum([...EVENT_TYPE_NAMES], { description: 'Only events of this type' })),
+    created_from: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Created at or after this time',
+        'x-error': 'must be a date-time',
+      }),
+    ),
+    created_to: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Created before this time',
+        'x-error': 'must be a date-time',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ListDeliveriesQuery = Static<typeof ListDeliveriesQuery>;
+
+export const ListDeliveriesResponse = Type.Object(
+  { webhook_deliveries: Type.Array(WebhookDeliveryWithAttempts), pagination: Pagination },
   { additionalProperties: false },
 );

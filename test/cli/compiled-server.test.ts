@@ -64,4 +64,39 @@ describe('the compiled build serves the files it reads at run time', () => {
     assert.equal(openapi.status, 200, showHttp(openapi));
     assert.ok(JSON.parse(openapi.text).paths['/api/v1/qualification_session/create'], showHttp(openapi));
   });
+
+  // Issue 12 — Chart.js is read from node_modules and the page script from the copied assets;
+  // `qualify user add` prints the set-password link the dashboard then honours.
+  it('serves the dashboard’s chart library and script, and the link `qualify user add` prints', async () => {
+    const chart = await request(server.url, 'GET', '/dashboard/assets/chart.js');
+    assert.equal(chart.status, 200, `${chart.status} ${chart.text.slice(0, 200)}`);
+    assert.match(chart.text.slice(0, 200), /Chart\.js v4\.6\.1/);
+    const script = await request(server.url, 'GET', '/dashboard/assets/dashboard.js');
+    assert.equal(script.status, 200, showHttp(script));
+    assert.match(script.text, /data-copy/);
+
+    const channel = await runCli<{ sales_channel_id: string }>(
+      ['channel', 'create', '--name', 'Dashboard', '--json'],
+      options,
+    );
+    const added = await runCli<{ set_password_url: string; role: string }>(
+      [
+        'user',
+        'add',
+        '--channel',
+        channel.sales_channel_id,
+        '--email',
+        'Dev@Merchant.example',
+        '--role',
+        'developer',
+        '--json',
+      ],
+      options,
+    );
+    assert.equal(added.role, 'developer');
+    const link = new URL(added.set_password_url);
+    const page = await request(server.url, 'GET', `${link.pathname}${link.search}`);
+    assert.equal(page.status, 200, showHttp(page));
+    assert.match(page.text, /dev@merchant\.example/, showHttp(page));
+  });
 });

@@ -5,6 +5,7 @@ import * as webhooks from './003_webhooks.js';
 import * as sessionCounts from './004_session_counts.js';
 import * as hardening from './005_hardening.js';
 import * as orderedWebhooks from './008_ordered_webhooks.js';
+import * as dashboard from './009_dashboard.js';
 
 /** Every migration, in order. Listed in code (not read from disk) so both engines and every runner agree. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004_session_counts': sessionCounts,
   '005_hardening': hardening,
   '008_ordered_webhooks': orderedWebhooks,
+  '009_dashboard': dashboard,
 };

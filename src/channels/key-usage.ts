@@ -1,0 +1,43 @@
+import type { Clock } from '../lib/clock.js';
+
+/** Issue 12 item 4 — `last_used_at` is coarse: a key's use is written at most once a minute. */
+export const KEY_USAGE_RESOLUTION_MS = 60_000;
+
+/**
+ * Remembers in memory when each key was last written as used, and batches the keys due for a
+ * write into one UPDATE that runs after the request that saw them (never a write per request).
+ * Per instance: with several instances a key may be written once a minute by each.
+ */
+export class KeyUsage {
+  private readonly written = new Map<string, number>();
+  private pending = new Set<string>();
+  private scheduled: Promise<void> | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly write: (keyHashes: string[], at: number) => Promise<void>,
+  ) {}
+
+  saw(keyHash: string): void {
+    const now = this.clock.now();
+    const last = this.written.get(keyHash);
+    if (last !== undefined && now - last < KEY_USAGE_RESOLUTION_MS) return;
+    this.written.set(keyHash, now);
+    if (this.written.size > 100_000) this.written.clear();
+    this.pending.add(keyHash);
+    this.scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+  }
+
+  /** Writes what is pending now; a failed write is dropped (the next use a minute on writes again). */
+  async flush(): Promise<void> {
+    this.scheduled = undefined;
+    if (this.pending.size === 0) return;
+    const hashes = [...this.pending];
+    this.pending = new Set();
+    try {
+      await this.write(hashes, this.clock.now());
+    } catch {
+      for (const hash of hashes) this.written.delete(hash);
+    }
+  }
+}
