@@ -15,7 +15,10 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
   engines: { node: string };
 };
 const lock = JSON.parse(readFileSync(new URL('package-lock.json', root), 'utf8')) as {
-  packages: Record<string, { version?: string; optional?: boolean; os?: string[]; engines?: { node?: string } }>;
+  packages: Record<
+    string,
+    { version?: string; optional?: boolean; os?: string[]; engines?: { node?: string } }
+  >;
 };
 
 describe('clean install', () => {
