@@ -10,10 +10,13 @@ import { REJECTION_REASONS, SESSION_STATUSES } from './sessions.vocabulary.js';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
+// Optional in the body because the `Idempotency-Key` header may carry it instead (issue 14 item
+// 2); the route requires one of the two (src/http/idempotency-key.ts).
 export const IdempotencyKey = Type.String({
   minLength: 1,
   maxLength: 255,
-  description: 'Makes retries safe; scoped to the sales channel (create) or the session (update).',
+  description:
+    'Makes retries safe; scoped to the sales channel (create) or the session (update). Required here or in the `Idempotency-Key` header.',
 });
 
 // Not `format: 'uri'`: it refuses `{` and `}`, and merchants put the `{{qualification_session_id}}`
@@ -38,7 +41,7 @@ const OrderItemInput = Type.Object(
 
 export const CreateSessionBody = Type.Object(
   {
-    idempotency_key: IdempotencyKey,
+    idempotency_key: Type.Optional(IdempotencyKey),
     order_items: Type.Optional(Type.Array(OrderItemInput, { maxItems: 100 })),
     success_url: Type.Optional(Nullable(RedirectUrl)),
     failure_url: Type.Optional(Nullable(RedirectUrl)),
@@ -56,10 +59,12 @@ export const CreateSessionBody = Type.Object(
   { additionalProperties: false },
 );
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
+/** What the service takes: the body with its key settled (body field or header). */
+export type CreateSessionRequest = CreateSessionBody & { idempotency_key: string };
 
 export const UpdateSessionBody = Type.Object(
   {
-    idempotency_key: IdempotencyKey,
+    idempotency_key: Type.Optional(IdempotencyKey),
     user_id: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
     metadata: Type.Optional(Nullable(Type.String({ maxLength: 4096 }))),
     success_url: Type.Optional(Nullable(RedirectUrl)),
@@ -68,6 +73,7 @@ export const UpdateSessionBody = Type.Object(
   { additionalProperties: false },
 );
 export type UpdateSessionBody = Static<typeof UpdateSessionBody>;
+export type UpdateSessionRequest = UpdateSessionBody & { idempotency_key: string };
 
 // No length limit here: an over-long id is an unknown session (404, SPEC §1.5), not a 400. The
 // router already refuses path parameters over 200 characters, also with a 404.
@@ -155,6 +161,7 @@ export const ListSessionsResponse = Type.Object(
       current_page: Type.Integer(),
       page_size: Type.Integer(),
       total_count: Type.Integer(),
+      count: Type.Integer({ description: 'The same value as `total_count` (the name other clients use)' }),
       last_page: Type.Integer(),
     }),
   },
