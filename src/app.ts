@@ -125,8 +125,8 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     );
   });
   registerErrorHandler(app);
-  registerRouting(app);
   const hsts = services.config.publicUrl.startsWith('https:');
+  registerRouting(app, { hsts });
   useSecurityHeaders(app, 'api', { hsts });
 
   await app.register(swagger, {
