@@ -23,9 +23,23 @@ export const API_KEY_HEADER = 'x-truemed-api-key';
 
 type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
-export type QualificationSession = Json<
+/**
+ * Leaves out the properties whose type is exactly `null`, as openapi-fetch's `data` does: the
+ * Truemed compatibility fields that are always null (`fee`, `stripe_invoice_id`, …). They are on
+ * the wire; `QualificationSessionWire` has them.
+ */
+type WithoutAlwaysNull<T> = T extends (infer E)[]
+  ? WithoutAlwaysNull<E>[]
+  : T extends object
+    ? { [K in keyof T as [T[K]] extends [null] ? never : K]: WithoutAlwaysNull<T[K]> }
+    : T;
+
+/** The session object exactly as sent, always-null compatibility fields included. */
+export type QualificationSessionWire = Json<
   paths['/api/v1/qualification_session/{qualification_session_id}']['get']['responses'][200]
 >;
+/** A session as the client's calls return it (`data`). */
+export type QualificationSession = WithoutAlwaysNull<QualificationSessionWire>;
 export type CreateSessionBody = NonNullable<
   paths['/api/v1/qualification_session/create']['post']['requestBody']
 >['content']['application/json'];
@@ -98,9 +112,7 @@ export async function* listAllSessions(
       params: { query: { ...query, page } },
     });
     if (!data) throw new QualifyApiError(response.status, error as ApiErrorBody | undefined);
-    // openapi-fetch's `Readable` drops properties whose type is exactly `null` (`fee`, `stripe_…`:
-    // always null, kept for Truemed compatibility); they are on the wire, so the full type holds.
-    yield* data.qualification_sessions as QualificationSession[];
+    yield* data.qualification_sessions;
     if (page >= data.pagination.last_page) return;
   }
 }
