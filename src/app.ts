@@ -10,6 +10,7 @@ import { frameworkErrors, registerErrorHandler } from './http/errors.js';
 import { useIpRateLimits } from './http/ip-rate-limits.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { rejectNulCharacters } from './http/nul-guard.js';
+import { documentFormats } from './http/openapi-formats.js';
 import { registerRouting } from './http/routing.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { ApiError } from './lib/errors.js';
@@ -143,6 +144,7 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
       },
       security: [{ ApiKey: [] }],
     },
+    transformObject: (documents) => documentFormats((documents as { openapiObject: object }).openapiObject),
   });
   await app.register(async (docs) => {
     useSecurityHeaders(docs, 'docs', { hsts });

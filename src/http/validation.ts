@@ -16,6 +16,7 @@ function makeAjv(coerceTypes: boolean): Ajv {
   // ajv-formats is CommonJS whose module.exports is the plugin function itself.
   (formats as unknown as typeof formats.default)(ajv, ['email', 'uri', 'date-time', 'date']);
   ajv.addKeyword({ keyword: 'x-error', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-format', schemaType: 'string' });
   return ajv;
 }
 

@@ -30,13 +30,38 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "idempotency_key": "order-1001",
+                     *       "email": "shopper@example.com",
+                     *       "customer_name": "Ada Lovelace",
+                     *       "user_id": "cus_8812",
+                     *       "order_items": [
+                     *         {
+                     *           "sku": "VIT-D3-2000",
+                     *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                     *           "price": 1299,
+                     *           "quantity": 2
+                     *         }
+                     *       ],
+                     *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                     *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                     *       "source": "web-checkout",
+                     *       "metadata": "{\"order_id\":\"1001\"}"
+                     *     }
+                     */
                     "application/json": {
-                        /** @description Makes retries safe; scoped to the sales channel (create) or the session (update). Required here or in the `Idempotency-Key` header. */
+                        /**
+                         * @description Makes retries safe; scoped to the sales channel (create) or the session (update). Required here or in the `Idempotency-Key` header.
+                         * @example order-1001
+                         */
                         idempotency_key?: string;
                         order_items?: {
+                            /** @example VIT-D3-2000 */
                             sku: string;
                             name?: string | null;
                             price?: number | null;
+                            /** @example 2 */
                             quantity?: number;
                         }[];
                         success_url?: string | null;
@@ -57,6 +82,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending",
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "email": "shopper@example.com",
+                         *       "expires_at": null,
+                         *       "lmn_reviewed_at": null,
+                         *       "source": "web-checkout",
+                         *       "user_id": "cus_8812",
+                         *       "skus_param": "VIT-D3-2000",
+                         *       "eligible_amount": null,
+                         *       "fee": null,
+                         *       "customer_status": null,
+                         *       "session_type": null,
+                         *       "user_business_id": null,
+                         *       "charge_group_created_at": null,
+                         *       "stripe_invoice_id": null,
+                         *       "stripe_invoice_number": null,
+                         *       "stripe_invoice_paid_at": null,
+                         *       "metadata": "{\"order_id\":\"1001\"}",
+                         *       "customer_name": "Ada Lovelace",
+                         *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                         *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                         *       "order_items": [
+                         *         {
+                         *           "sku": "VIT-D3-2000",
+                         *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                         *           "price": 1299,
+                         *           "quantity": 2
+                         *         }
+                         *       ],
+                         *       "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+                         *       "rejection_reason": null,
+                         *       "livemode": false,
+                         *       "updated_at": "2026-11-28T21:05:30.549Z"
+                         *     }
+                         */
                         "application/json": {
                             /** @example qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b */
                             qualification_session_id: string;
@@ -89,7 +152,10 @@ export interface paths {
                                 price: number | null;
                                 quantity: number;
                             }[];
-                            /** @description The shopper link */
+                            /**
+                             * Format: uri
+                             * @description The shopper link
+                             */
                             redirect_url: string;
                             rejection_reason: ("no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined") | null;
                             livemode: boolean;
@@ -104,6 +170,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -117,6 +190,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -130,6 +210,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -143,6 +230,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -156,6 +250,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -169,6 +270,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -182,6 +290,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -195,6 +310,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -235,13 +357,38 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "idempotency_key": "order-1001",
+                     *       "email": "shopper@example.com",
+                     *       "customer_name": "Ada Lovelace",
+                     *       "user_id": "cus_8812",
+                     *       "order_items": [
+                     *         {
+                     *           "sku": "VIT-D3-2000",
+                     *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                     *           "price": 1299,
+                     *           "quantity": 2
+                     *         }
+                     *       ],
+                     *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                     *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                     *       "source": "web-checkout",
+                     *       "metadata": "{\"order_id\":\"1001\"}"
+                     *     }
+                     */
                     "application/json": {
-                        /** @description Makes retries safe; scoped to the sales channel (create) or the session (update). Required here or in the `Idempotency-Key` header. */
+                        /**
+                         * @description Makes retries safe; scoped to the sales channel (create) or the session (update). Required here or in the `Idempotency-Key` header.
+                         * @example order-1001
+                         */
                         idempotency_key?: string;
                         order_items?: {
+                            /** @example VIT-D3-2000 */
                             sku: string;
                             name?: string | null;
                             price?: number | null;
+                            /** @example 2 */
                             quantity?: number;
                         }[];
                         success_url?: string | null;
@@ -262,6 +409,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending",
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "email": "shopper@example.com",
+                         *       "expires_at": null,
+                         *       "lmn_reviewed_at": null,
+                         *       "source": "web-checkout",
+                         *       "user_id": "cus_8812",
+                         *       "skus_param": "VIT-D3-2000",
+                         *       "eligible_amount": null,
+                         *       "fee": null,
+                         *       "customer_status": null,
+                         *       "session_type": null,
+                         *       "user_business_id": null,
+                         *       "charge_group_created_at": null,
+                         *       "stripe_invoice_id": null,
+                         *       "stripe_invoice_number": null,
+                         *       "stripe_invoice_paid_at": null,
+                         *       "metadata": "{\"order_id\":\"1001\"}",
+                         *       "customer_name": "Ada Lovelace",
+                         *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                         *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                         *       "order_items": [
+                         *         {
+                         *           "sku": "VIT-D3-2000",
+                         *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                         *           "price": 1299,
+                         *           "quantity": 2
+                         *         }
+                         *       ],
+                         *       "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+                         *       "rejection_reason": null,
+                         *       "livemode": false,
+                         *       "updated_at": "2026-11-28T21:05:30.549Z"
+                         *     }
+                         */
                         "application/json": {
                             /** @example qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b */
                             qualification_session_id: string;
@@ -294,7 +479,10 @@ export interface paths {
                                 price: number | null;
                                 quantity: number;
                             }[];
-                            /** @description The shopper link */
+                            /**
+                             * Format: uri
+                             * @description The shopper link
+                             */
                             redirect_url: string;
                             rejection_reason: ("no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined") | null;
                             livemode: boolean;
@@ -309,6 +497,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -322,6 +517,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -335,6 +537,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -348,6 +557,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -361,6 +577,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -374,6 +597,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -387,6 +617,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -400,6 +637,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -428,6 +672,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28 */
                     qualification_session_id: string;
                 };
                 cookie?: never;
@@ -440,6 +685,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending",
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "email": "shopper@example.com",
+                         *       "expires_at": null,
+                         *       "lmn_reviewed_at": null,
+                         *       "source": "web-checkout",
+                         *       "user_id": "cus_8812",
+                         *       "skus_param": "VIT-D3-2000",
+                         *       "eligible_amount": null,
+                         *       "fee": null,
+                         *       "customer_status": null,
+                         *       "session_type": null,
+                         *       "user_business_id": null,
+                         *       "charge_group_created_at": null,
+                         *       "stripe_invoice_id": null,
+                         *       "stripe_invoice_number": null,
+                         *       "stripe_invoice_paid_at": null,
+                         *       "metadata": "{\"order_id\":\"1001\"}",
+                         *       "customer_name": "Ada Lovelace",
+                         *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                         *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                         *       "order_items": [
+                         *         {
+                         *           "sku": "VIT-D3-2000",
+                         *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                         *           "price": 1299,
+                         *           "quantity": 2
+                         *         }
+                         *       ],
+                         *       "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+                         *       "rejection_reason": null,
+                         *       "livemode": false,
+                         *       "updated_at": "2026-11-28T21:05:30.549Z"
+                         *     }
+                         */
                         "application/json": {
                             /** @example qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b */
                             qualification_session_id: string;
@@ -472,7 +755,10 @@ export interface paths {
                                 price: number | null;
                                 quantity: number;
                             }[];
-                            /** @description The shopper link */
+                            /**
+                             * Format: uri
+                             * @description The shopper link
+                             */
                             redirect_url: string;
                             rejection_reason: ("no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined") | null;
                             livemode: boolean;
@@ -487,6 +773,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -500,6 +793,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -513,6 +813,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -526,6 +833,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -539,6 +853,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -586,6 +907,55 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_sessions": [
+                         *         {
+                         *           "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *           "status": "pending",
+                         *           "created_at": "2026-11-28T21:05:30.549Z",
+                         *           "email": "shopper@example.com",
+                         *           "expires_at": null,
+                         *           "lmn_reviewed_at": null,
+                         *           "source": "web-checkout",
+                         *           "user_id": "cus_8812",
+                         *           "skus_param": "VIT-D3-2000",
+                         *           "eligible_amount": null,
+                         *           "fee": null,
+                         *           "customer_status": null,
+                         *           "session_type": null,
+                         *           "user_business_id": null,
+                         *           "charge_group_created_at": null,
+                         *           "stripe_invoice_id": null,
+                         *           "stripe_invoice_number": null,
+                         *           "stripe_invoice_paid_at": null,
+                         *           "metadata": "{\"order_id\":\"1001\"}",
+                         *           "customer_name": "Ada Lovelace",
+                         *           "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                         *           "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                         *           "order_items": [
+                         *             {
+                         *               "sku": "VIT-D3-2000",
+                         *               "name": "Vitamin D3 2000 IU, 120 softgels",
+                         *               "price": 1299,
+                         *               "quantity": 2
+                         *             }
+                         *           ],
+                         *           "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+                         *           "rejection_reason": null,
+                         *           "livemode": false,
+                         *           "updated_at": "2026-11-28T21:05:30.549Z"
+                         *         }
+                         *       ],
+                         *       "pagination": {
+                         *         "current_page": 1,
+                         *         "page_size": 30,
+                         *         "total_count": 1,
+                         *         "count": 1,
+                         *         "last_page": 1
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             qualification_sessions: components["schemas"]["def-0"][];
                             pagination: {
@@ -605,6 +975,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -618,6 +995,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -631,6 +1015,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -644,6 +1035,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -657,6 +1055,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -698,14 +1103,25 @@ export interface paths {
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28 */
                     qualification_session_id: string;
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "idempotency_key": "attach-user-1001",
+                     *       "user_id": "cus_8812",
+                     *       "metadata": "{\"order_id\":\"1001\"}"
+                     *     }
+                     */
                     "application/json": {
-                        /** @description Makes retries safe; scoped to the sales channel (create) or the session (update). Required here or in the `Idempotency-Key` header. */
+                        /**
+                         * @description Makes retries safe; scoped to the sales channel (create) or the session (update). Required here or in the `Idempotency-Key` header.
+                         * @example order-1001
+                         */
                         idempotency_key?: string;
                         user_id?: string | null;
                         metadata?: string | null;
@@ -721,6 +1137,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending"
+                         *     }
+                         */
                         "application/json": {
                             qualification_session_id: string;
                             /** @enum {unknown} */
@@ -734,6 +1156,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -747,6 +1176,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -760,6 +1196,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -773,6 +1216,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -786,6 +1236,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -799,6 +1256,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -812,6 +1276,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -825,6 +1296,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -838,6 +1316,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -868,12 +1353,19 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28 */
                     qualification_session_id: string;
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "email": "shopper@example.com",
+                     *       "state": "CA"
+                     *     }
+                     */
                     "application/json": {
                         email?: string | null;
                         state?: string | null;
@@ -887,6 +1379,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending",
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "email": "shopper@example.com",
+                         *       "expires_at": null,
+                         *       "lmn_reviewed_at": null,
+                         *       "source": "web-checkout",
+                         *       "user_id": "cus_8812",
+                         *       "skus_param": "VIT-D3-2000",
+                         *       "eligible_amount": null,
+                         *       "fee": null,
+                         *       "customer_status": null,
+                         *       "session_type": null,
+                         *       "user_business_id": null,
+                         *       "charge_group_created_at": null,
+                         *       "stripe_invoice_id": null,
+                         *       "stripe_invoice_number": null,
+                         *       "stripe_invoice_paid_at": null,
+                         *       "metadata": "{\"order_id\":\"1001\"}",
+                         *       "customer_name": "Ada Lovelace",
+                         *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                         *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                         *       "order_items": [
+                         *         {
+                         *           "sku": "VIT-D3-2000",
+                         *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                         *           "price": 1299,
+                         *           "quantity": 2
+                         *         }
+                         *       ],
+                         *       "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+                         *       "rejection_reason": null,
+                         *       "livemode": false,
+                         *       "updated_at": "2026-11-28T21:05:30.549Z"
+                         *     }
+                         */
                         "application/json": {
                             /** @example qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b */
                             qualification_session_id: string;
@@ -919,7 +1449,10 @@ export interface paths {
                                 price: number | null;
                                 quantity: number;
                             }[];
-                            /** @description The shopper link */
+                            /**
+                             * Format: uri
+                             * @description The shopper link
+                             */
                             redirect_url: string;
                             rejection_reason: ("no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined") | null;
                             livemode: boolean;
@@ -934,6 +1467,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -947,6 +1487,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -960,6 +1507,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -973,6 +1527,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -986,6 +1547,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -999,6 +1567,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1012,6 +1587,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1025,6 +1607,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1038,6 +1627,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1051,6 +1647,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1081,13 +1684,23 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28 */
                     qualification_session_id: string;
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "validity_days": 30,
+                     *       "sku": [
+                     *         "VIT-D3-2000"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
+                        /** @example 30 */
                         validity_days?: number;
                         sku?: string[];
                     };
@@ -1100,6 +1713,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending",
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "email": "shopper@example.com",
+                         *       "expires_at": null,
+                         *       "lmn_reviewed_at": null,
+                         *       "source": "web-checkout",
+                         *       "user_id": "cus_8812",
+                         *       "skus_param": "VIT-D3-2000",
+                         *       "eligible_amount": null,
+                         *       "fee": null,
+                         *       "customer_status": null,
+                         *       "session_type": null,
+                         *       "user_business_id": null,
+                         *       "charge_group_created_at": null,
+                         *       "stripe_invoice_id": null,
+                         *       "stripe_invoice_number": null,
+                         *       "stripe_invoice_paid_at": null,
+                         *       "metadata": "{\"order_id\":\"1001\"}",
+                         *       "customer_name": "Ada Lovelace",
+                         *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                         *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                         *       "order_items": [
+                         *         {
+                         *           "sku": "VIT-D3-2000",
+                         *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                         *           "price": 1299,
+                         *           "quantity": 2
+                         *         }
+                         *       ],
+                         *       "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+                         *       "rejection_reason": null,
+                         *       "livemode": false,
+                         *       "updated_at": "2026-11-28T21:05:30.549Z"
+                         *     }
+                         */
                         "application/json": {
                             /** @example qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b */
                             qualification_session_id: string;
@@ -1132,7 +1783,10 @@ export interface paths {
                                 price: number | null;
                                 quantity: number;
                             }[];
-                            /** @description The shopper link */
+                            /**
+                             * Format: uri
+                             * @description The shopper link
+                             */
                             redirect_url: string;
                             rejection_reason: ("no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined") | null;
                             livemode: boolean;
@@ -1147,6 +1801,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1160,6 +1821,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1173,6 +1841,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1186,6 +1861,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1199,6 +1881,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1212,6 +1901,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1225,6 +1921,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1238,6 +1941,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1251,6 +1961,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1264,6 +1981,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1294,12 +2018,18 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28 */
                     qualification_session_id: string;
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "reason": "no_qualifying_condition"
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {unknown} */
                         reason?: "no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined";
@@ -1313,6 +2043,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending",
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "email": "shopper@example.com",
+                         *       "expires_at": null,
+                         *       "lmn_reviewed_at": null,
+                         *       "source": "web-checkout",
+                         *       "user_id": "cus_8812",
+                         *       "skus_param": "VIT-D3-2000",
+                         *       "eligible_amount": null,
+                         *       "fee": null,
+                         *       "customer_status": null,
+                         *       "session_type": null,
+                         *       "user_business_id": null,
+                         *       "charge_group_created_at": null,
+                         *       "stripe_invoice_id": null,
+                         *       "stripe_invoice_number": null,
+                         *       "stripe_invoice_paid_at": null,
+                         *       "metadata": "{\"order_id\":\"1001\"}",
+                         *       "customer_name": "Ada Lovelace",
+                         *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+                         *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+                         *       "order_items": [
+                         *         {
+                         *           "sku": "VIT-D3-2000",
+                         *           "name": "Vitamin D3 2000 IU, 120 softgels",
+                         *           "price": 1299,
+                         *           "quantity": 2
+                         *         }
+                         *       ],
+                         *       "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+                         *       "rejection_reason": null,
+                         *       "livemode": false,
+                         *       "updated_at": "2026-11-28T21:05:30.549Z"
+                         *     }
+                         */
                         "application/json": {
                             /** @example qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b */
                             qualification_session_id: string;
@@ -1345,7 +2113,10 @@ export interface paths {
                                 price: number | null;
                                 quantity: number;
                             }[];
-                            /** @description The shopper link */
+                            /**
+                             * Format: uri
+                             * @description The shopper link
+                             */
                             redirect_url: string;
                             rejection_reason: ("no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined") | null;
                             livemode: boolean;
@@ -1360,6 +2131,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1373,6 +2151,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1386,6 +2171,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1399,6 +2191,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1412,6 +2211,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1425,6 +2231,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1438,6 +2251,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1451,6 +2271,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1464,6 +2291,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1477,6 +2311,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1515,11 +2356,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "webhook_endpoints": [
+                         *         {
+                         *           "webhook_endpoint_id": "we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70",
+                         *           "sales_channel_id": "sc_192f781e-a900-4622-b291-08dc5ffd8919",
+                         *           "url": "https://shop.example/hooks/qualify",
+                         *           "mode": "signed",
+                         *           "legacy": false,
+                         *           "events": [
+                         *             "qualification_session.complete",
+                         *             "qualification_session.processing"
+                         *           ],
+                         *           "enabled": true,
+                         *           "disabled_at": null,
+                         *           "disabled_reason": null,
+                         *           "created_at": "2026-11-28T21:05:30.549Z",
+                         *           "updated_at": "2026-11-28T21:05:30.549Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             webhook_endpoints: {
                                 /** @example we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70 */
                                 webhook_endpoint_id: string;
                                 sales_channel_id: string;
+                                /** Format: uri */
                                 url: string;
                                 /** @enum {unknown} */
                                 mode: "signed" | "unsigned";
@@ -1543,6 +2407,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1556,6 +2427,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1569,6 +2447,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1582,6 +2467,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1605,8 +2497,20 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "url": "https://shop.example/hooks/qualify",
+                     *       "events": [
+                     *         "qualification_session.complete"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
-                        /** @description absolute http(s) URL */
+                        /**
+                         * Format: uri
+                         * @description absolute http(s) URL
+                         * @example https://shop.example/hooks/qualify
+                         */
                         url: string;
                         /** @enum {unknown} */
                         mode?: "signed" | "unsigned";
@@ -1624,10 +2528,30 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "webhook_endpoint_id": "we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70",
+                         *       "sales_channel_id": "sc_192f781e-a900-4622-b291-08dc5ffd8919",
+                         *       "url": "https://shop.example/hooks/qualify",
+                         *       "mode": "signed",
+                         *       "legacy": false,
+                         *       "events": [
+                         *         "qualification_session.complete",
+                         *         "qualification_session.processing"
+                         *       ],
+                         *       "enabled": true,
+                         *       "disabled_at": null,
+                         *       "disabled_reason": null,
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "updated_at": "2026-11-28T21:05:30.549Z",
+                         *       "secret": "whsec_J2n5Yq8vQk3xW7rT1mP4sL6dF9gH0cBz"
+                         *     }
+                         */
                         "application/json": {
                             /** @example we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70 */
                             webhook_endpoint_id: string;
                             sales_channel_id: string;
+                            /** Format: uri */
                             url: string;
                             /** @enum {unknown} */
                             mode: "signed" | "unsigned";
@@ -1652,6 +2576,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1665,6 +2596,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1678,6 +2616,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1691,6 +2636,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1704,6 +2656,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1717,6 +2676,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1730,6 +2696,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1760,6 +2733,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70 */
                     webhook_endpoint_id: string;
                 };
                 cookie?: never;
@@ -1772,6 +2746,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "webhook_endpoint_id": "we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70",
+                         *       "deleted": true
+                         *     }
+                         */
                         "application/json": {
                             webhook_endpoint_id: string;
                             /** @enum {boolean} */
@@ -1785,6 +2765,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1798,6 +2785,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1811,6 +2805,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1824,6 +2825,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1837,6 +2845,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1870,14 +2885,23 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70 */
                     webhook_endpoint_id: string;
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "overlap_seconds": 86400
+                     *     }
+                     */
                     "application/json": {
-                        /** @description How long the previous secret keeps signing (default 86400, 24 h); 0 retires it at once. */
+                        /**
+                         * @description How long the previous secret keeps signing (default 86400, 24 h); 0 retires it at once.
+                         * @example 86400
+                         */
                         overlap_seconds?: number;
                     };
                 };
@@ -1889,10 +2913,30 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "webhook_endpoint_id": "we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70",
+                         *       "sales_channel_id": "sc_192f781e-a900-4622-b291-08dc5ffd8919",
+                         *       "url": "https://shop.example/hooks/qualify",
+                         *       "mode": "signed",
+                         *       "legacy": false,
+                         *       "events": [
+                         *         "qualification_session.complete",
+                         *         "qualification_session.processing"
+                         *       ],
+                         *       "enabled": true,
+                         *       "disabled_at": null,
+                         *       "disabled_reason": null,
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "updated_at": "2026-11-28T21:05:30.549Z",
+                         *       "secret": "whsec_J2n5Yq8vQk3xW7rT1mP4sL6dF9gH0cBz"
+                         *     }
+                         */
                         "application/json": {
                             /** @example we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70 */
                             webhook_endpoint_id: string;
                             sales_channel_id: string;
+                            /** Format: uri */
                             url: string;
                             /** @enum {unknown} */
                             mode: "signed" | "unsigned";
@@ -1917,6 +2961,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1930,6 +2981,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1943,6 +3001,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1956,6 +3021,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1969,6 +3041,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1982,6 +3061,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -1995,6 +3081,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2008,6 +3101,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2041,6 +3141,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70 */
                     webhook_endpoint_id: string;
                 };
                 cookie?: never;
@@ -2053,6 +3154,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "event_id": "ev_5c4b3a29-1807-4f6e-9d5c-4b3a29180716",
+                         *       "webhook_delivery_id": "wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+                         *       "webhook_endpoint_id": "we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70"
+                         *     }
+                         */
                         "application/json": {
                             event_id: string;
                             webhook_delivery_id: string;
@@ -2066,6 +3174,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2079,6 +3194,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2092,6 +3214,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2105,6 +3234,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2118,6 +3254,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2131,6 +3274,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2164,6 +3314,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d */
                     webhook_delivery_id: string;
                 };
                 cookie?: never;
@@ -2176,6 +3327,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "webhook_delivery_id": "wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+                         *       "webhook_endpoint_id": "we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70",
+                         *       "event_id": "ev_5c4b3a29-1807-4f6e-9d5c-4b3a29180716",
+                         *       "event_type": "qualification_session.complete",
+                         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *       "status": "pending",
+                         *       "attempt_count": 0,
+                         *       "next_attempt_at": "2026-11-28T21:06:00.000Z",
+                         *       "last_status_code": null,
+                         *       "last_error": null,
+                         *       "created_at": "2026-11-28T21:05:30.549Z",
+                         *       "updated_at": "2026-11-28T21:05:30.549Z",
+                         *       "completed_at": null
+                         *     }
+                         */
                         "application/json": {
                             /** @example wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d */
                             webhook_delivery_id: string;
@@ -2204,6 +3372,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2217,6 +3392,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2230,6 +3412,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2243,6 +3432,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2256,6 +3452,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2269,6 +3472,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error": "ValidationError",
+                         *       "message": "email must be an email address",
+                         *       "request_id": "req_7cde5cd39b1a530e77a913d1"
+                         *     }
+                         */
                         "application/json": {
                             error: string;
                             message: string;
@@ -2288,7 +3498,45 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** QualificationSession */
+        /**
+         * QualificationSession
+         * @example {
+         *       "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+         *       "status": "pending",
+         *       "created_at": "2026-11-28T21:05:30.549Z",
+         *       "email": "shopper@example.com",
+         *       "expires_at": null,
+         *       "lmn_reviewed_at": null,
+         *       "source": "web-checkout",
+         *       "user_id": "cus_8812",
+         *       "skus_param": "VIT-D3-2000",
+         *       "eligible_amount": null,
+         *       "fee": null,
+         *       "customer_status": null,
+         *       "session_type": null,
+         *       "user_business_id": null,
+         *       "charge_group_created_at": null,
+         *       "stripe_invoice_id": null,
+         *       "stripe_invoice_number": null,
+         *       "stripe_invoice_paid_at": null,
+         *       "metadata": "{\"order_id\":\"1001\"}",
+         *       "customer_name": "Ada Lovelace",
+         *       "success_url": "https://shop.example/checkout/thanks?session={{qualification_session_id}}",
+         *       "failure_url": "https://shop.example/cart?session={{qualification_session_id}}",
+         *       "order_items": [
+         *         {
+         *           "sku": "VIT-D3-2000",
+         *           "name": "Vitamin D3 2000 IU, 120 softgels",
+         *           "price": 1299,
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "redirect_url": "https://qualify.example/q/qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28?t=Cyfo4wmtG1LItCBflC22tPvRpqilAsD-",
+         *       "rejection_reason": null,
+         *       "livemode": false,
+         *       "updated_at": "2026-11-28T21:05:30.549Z"
+         *     }
+         */
         "def-0": {
             /** @example qs_9f8b7c6d-1234-4e56-8a9b-0c1d2e3f4a5b */
             qualification_session_id: string;
@@ -2321,7 +3569,10 @@ export interface components {
                 price: number | null;
                 quantity: number;
             }[];
-            /** @description The shopper link */
+            /**
+             * Format: uri
+             * @description The shopper link
+             */
             redirect_url: string;
             rejection_reason: ("no_qualifying_condition" | "insufficient_information" | "items_not_covered" | "state_not_serviceable" | "age_ineligible" | "clinician_declined") | null;
             livemode: boolean;
