@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerBackupCommands } from './backup.js';
 import { registerChannelCommands } from './channels.js';
 import { registerClinicianCommands } from './clinicians.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerOpsCommands } from './ops.js';
 import { registerSecretCommands } from './secrets.js';
 import { registerWebhookLegacyCommand } from './webhook-legacy.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerWebhookLegacyCommand(program);
   registerSecretCommands(program);
   registerBackupCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 
