@@ -195,8 +195,8 @@ function fileModesCheck(config: Config): Check {
   return {
     name: 'file modes',
     status: 'fail',
-    detail: `readable by others: ${wide.join(', ')}`,
-    fix: `chmod go-rwx ${wide.join(' ')}`,
+    detail: wide.join('; '),
+    fix: 'make each one private to the user Qualify runs as, with the chmod it names',
   };
 }
 
