@@ -64,4 +64,12 @@ describe('the compiled build serves the files it reads at run time', () => {
     assert.equal(openapi.status, 200, showHttp(openapi));
     assert.ok(JSON.parse(openapi.text).paths['/api/v1/qualification_session/create'], showHttp(openapi));
   });
+
+  // Issue 14 item 7 — cookie 1.x (CommonJS, pinned for Node 20) behind @fastify/cookie's dynamic
+  // import: the bundle must still hand it the named functions, or every cookie is a 500.
+  it('sets and reads cookies: the console sign-in page', async () => {
+    const page = await request(server.url, 'GET', '/console');
+    assert.equal(page.status, 200, showHttp(page));
+    assert.match(page.headers.get('set-cookie') ?? '', /^qualify_sign_in=/, showHttp(page));
+  });
 });
