@@ -187,8 +187,10 @@ export const QualificationSession = Type.Object(
     stripe_invoice_paid_at: Type.Null(),
     metadata: Nullable(Type.String()),
     customer_name: Nullable(Type.String()),
-    success_url: Nullable(Type.String({ format: 'uri' })),
-    failure_url: Nullable(Type.String({ format: 'uri' })),
+    // Documented as URIs (`x-format`, src/http/openapi-formats.ts): a real `format` here would
+    // make the serializer's anyOf check refuse a stored `{{qualification_session_id}}` placeholder.
+    success_url: Nullable(Type.String({ 'x-format': 'uri' })),
+    failure_url: Nullable(Type.String({ 'x-format': 'uri' })),
     order_items: Type.Array(OrderItem),
     redirect_url: Type.String({ format: 'uri', description: 'The shopper link' }),
     rejection_reason: Nullable(ReasonEnum),

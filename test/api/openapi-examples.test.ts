@@ -128,6 +128,15 @@ describe('OpenAPI examples (issue 14 item 5)', () => {
         'https://shop.example/checkout/thanks?session={{qualification_session_id}}',
         res.body,
       );
+      // The placeholder is stored as sent and answered as stored by retrieve and list (their
+      // serializer checks anyOf branches: a strict `format: uri` there would be a 500).
+      const id = String(json(res).qualification_session_id);
+      const retrieved = await t.api('GET', `/api/v1/qualification_session/${id}`, { key: channel });
+      assert.equal(retrieved.statusCode, 200, retrieved.body);
+      assert.match(retrieved.body, /\{\{qualification_session_id\}\}/, retrieved.body);
+      const listed = await t.api('GET', '/api/v1/qualification_sessions', { key: channel });
+      assert.equal(listed.statusCode, 200, listed.body);
+      assert.match(listed.body, /\{\{qualification_session_id\}\}/, listed.body);
     } finally {
       await t.close();
     }
