@@ -7,6 +7,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Request, type Result } from 'autocannon';
 import pg from 'pg';
+import { createProgress } from '../src/cli/progress.js';
 import { loadConfig } from '../src/config.js';
 import { type Engine, migrate, openDatabase } from '../src/db/database.js';
 import { createServices } from '../src/services.js';
@@ -163,7 +164,11 @@ async function benchEngine(engine: Engine, k: Knobs, baseline: Child): Promise<E
   try {
     for (const [index, rows] of k.rows.entries()) {
       const seedStart = Date.now();
-      await seedSessions(db.url, { channelId: db.channelId, from: seeded, to: rows, now });
+      const progress = createProgress({});
+      await seedSessions(db.url, { channelId: db.channelId, from: seeded, to: rows, now }, (written, total) =>
+        progress.update(`${engine}: seeding ${written}/${total} rows`),
+      );
+      progress.done();
       const seedMs = Date.now() - seedStart;
       log(`${engine}: seeded ${rows - seeded} rows (total ${rows}) in ${seedMs} ms`);
       seeded = rows;

@@ -72,6 +72,8 @@ function seededSession(channelId: string, i: number, now: number): NewSessionRow
 export async function seedSessions(
   databaseUrl: string,
   { channelId, from, to, now }: SeedRange,
+  /** Issue 14 item 6 — rows written so far, after each transaction. */
+  onProgress?: (written: number, total: number) => void,
 ): Promise<void> {
   const database = openDatabase(databaseUrl, { poolSize: 1 });
   const { sessions } = createRepositories();
@@ -81,6 +83,7 @@ export async function seedSessions(
       for (let i = start; i < Math.min(to, start + ROWS_PER_TRANSACTION); i++)
         rows.push(seededSession(channelId, i, now));
       await transact(database, (tx) => sessions.insertMany(tx.db, tx.engine, rows));
+      onProgress?.(start + rows.length - from, to - from);
     }
     if (database.engine === 'postgres') {
       // Fresh statistics and visibility map, as autovacuum would leave them on a live table.

@@ -24,6 +24,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { buildProblem, ROOT, STAMP_NAME } from './build-state.mjs';
 
@@ -108,6 +109,47 @@ const ownDirectories = {
   },
 };
 
+/**
+ * `await import('x')` of a CommonJS package gives its named exports in Node (cjs-module-lexer)
+ * but only `default` in an esbuild chunk. @fastify/cookie imports `cookie` that way, and
+ * `cookie` is CommonJS here (pinned to 1.x through `overrides`, whose engines include Node 20;
+ * issue 14 item 7): such an import gets an ESM wrapper that re-exports the names.
+ */
+const CJS_DYNAMIC_IMPORTS = ['cookie'];
+const cjsDynamicImports = {
+  name: 'cjs-dynamic-imports',
+  setup(build) {
+    const filter = new RegExp(`^(${CJS_DYNAMIC_IMPORTS.join('|')})$`);
+    build.onResolve({ filter }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === 'cjs-wrapped') return undefined;
+      const real = await build.resolve(args.path, {
+        kind: 'require-call',
+        resolveDir: args.resolveDir,
+        pluginData: 'cjs-wrapped',
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'cjs-dynamic-import' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'cjs-dynamic-import' }, (args) => {
+      // The names are listed one by one: `export *` of CommonJS is resolved at run time, which a
+      // chunk's static export list does not see.
+      const names = Object.keys(createRequire(import.meta.url)(args.path)).filter(
+        (name) => name !== 'default' && name !== '__esModule' && /^[A-Za-z_$][\w$]*$/.test(name),
+      );
+      const from = JSON.stringify(args.path);
+      return {
+        contents: [
+          `import * as module from ${from};`,
+          ...names.map((name) => `export const ${name} = module.${name};`),
+          'export default module.default ?? module;',
+        ].join('\n'),
+        resolveDir: dirname(args.path),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 function copyAssets(from, to) {
   for (const entry of readdirSync(from, { withFileTypes: true })) {
     const source = join(from, entry.name);
@@ -145,7 +187,7 @@ try {
     // Stack traces map back to src/ with `node --enable-source-maps`; the sources stay in src/.
     sourcemap: 'linked',
     sourcesContent: false,
-    plugins: [moduleUrls, ownDirectories],
+    plugins: [moduleUrls, ownDirectories, cjsDynamicImports],
     logLevel: 'warning',
   });
   copyAssets(SRC, next);

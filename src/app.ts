@@ -8,6 +8,7 @@ import { DeferredCompiles } from './http/deferred-compiles.js';
 import { clientError, expectationFailed, frameworkErrors, registerErrorHandler } from './http/errors.js';
 import { useIpRateLimits } from './http/ip-rate-limits.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
+import { documentFormats } from './http/openapi-formats.js';
 import { registerRouting } from './http/routing.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { guardApiText } from './http/text-guard.js';
@@ -133,8 +134,8 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
     done();
   });
   registerErrorHandler(app);
-  registerRouting(app);
   const hsts = services.config.publicUrl.startsWith('https:');
+  registerRouting(app, { hsts });
   useSecurityHeaders(app, 'api', { hsts });
   app.addHook('onRequest', async (request) => {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (with the flat body, not Node's bare one).
@@ -156,6 +157,7 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
       },
       security: [{ ApiKey: [] }],
     },
+    transformObject: (documents) => documentFormats((documents as { openapiObject: object }).openapiObject),
   });
   await app.register(async (docs) => {
     useSecurityHeaders(docs, 'docs', { hsts });

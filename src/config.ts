@@ -40,6 +40,8 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** SPEC §3.4 — how long a claimed webhook delivery stays an instance's before another may take it over. */
   readonly webhookLeaseMs: number;
+  /** `SMTP_URL` (`smtp://user:pass@host:587`, `smtps://…`): outgoing mail; undefined when unset. */
+  readonly smtpUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +143,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems,
   );
 
+  let smtpUrl: string | undefined;
+  if (env.SMTP_URL !== undefined && env.SMTP_URL !== '') {
+    try {
+      const url = new URL(env.SMTP_URL);
+      if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('scheme');
+      if (url.hostname === '') throw new Error('host');
+      smtpUrl = env.SMTP_URL;
+    } catch {
+      // The value may carry a password: never echoed.
+      problems.push('SMTP_URL must be an smtp:// or smtps:// URL with a host');
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -160,6 +175,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dbPoolSize,
     dbStatementTimeoutMs,
     webhookLeaseMs,
+    smtpUrl,
   });
 }
 

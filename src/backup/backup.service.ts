@@ -36,7 +36,7 @@ function sqliteFile(config: Pick<Config, 'databaseUrl'>, postgresHint: string): 
 export async function backupDatabase(
   config: Pick<Config, 'databaseUrl'>,
   target: string,
-  options: { force: boolean },
+  options: { force: boolean; onStep?: (step: string) => void },
 ): Promise<BackupResult> {
   const database = sqliteFile(config, PG_DUMP_HINT);
   const file = resolve(target);
@@ -47,7 +47,9 @@ export async function backupDatabase(
   const instance = holdInstanceLock(database);
   try {
     ensurePrivateFile(partial);
+    options.onStep?.(`copying ${database}…`);
     await repo.copyDatabase(database, partial);
+    options.onStep?.('checking the copy…');
     repo.finishCopy(partial);
     renameSync(partial, file);
     chmodSync(file, PRIVATE_FILE_MODE);
@@ -55,6 +57,7 @@ export async function backupDatabase(
     instance.close();
     rmSync(partial, { force: true });
   }
+  options.onStep?.('counting what the copy holds…');
   return { file, bytes: statSync(file).size, ...repo.contents(file) };
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { BackupResult } from '../backup/backup.service.js';
 import { output } from './context.js';
+import { createProgress } from './progress.js';
 
 // Loaded when the command runs: `qualify --help` stays light.
 const load = () => Promise.all([import('../backup/backup.service.js'), import('../config.js')]);
@@ -17,7 +18,12 @@ export function registerBackupCommands(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (file: string, opts: { force: boolean; json: boolean }) => {
       const [{ backupDatabase }, { loadConfig }] = await load();
-      const result = await backupDatabase(loadConfig(), file, opts);
+      const progress = createProgress(opts);
+      const result = await backupDatabase(loadConfig(), file, {
+        ...opts,
+        onStep: (step) => progress.update(step),
+      });
+      progress.done();
       output(
         opts.json,
         result,

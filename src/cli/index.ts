@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerBackupCommands } from './backup.js';
 import { registerChannelCommands } from './channels.js';
 import { registerClinicianCommands } from './clinicians.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerOpsCommands } from './ops.js';
 import { registerSecretCommands } from './secrets.js';
 import { registerUserCommands } from './users.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSecretCommands(program);
   registerBackupCommands(program);
   registerUserCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DAY_MS } from '../lib/clock.js';
 import { output, withDatabase, withServices } from './context.js';
+import { createProgress } from './progress.js';
 
 /** SPEC §1.8 — idempotency records are kept at least this long. */
 const IDEMPOTENCY_RETENTION_DAYS = 30;
@@ -52,7 +53,10 @@ export function registerOpsCommands(program: Command): void {
       if (!Number.isInteger(days) || days < IDEMPOTENCY_RETENTION_DAYS) {
         throw new Error(`--days must be an integer of at least ${IDEMPOTENCY_RETENTION_DAYS}`);
       }
+      const progress = createProgress(opts);
+      progress.update(`removing idempotency records older than ${days} days…`);
       const removed = await withServices((s) => s.idempotency.prune(days * DAY_MS));
+      progress.done();
       output(opts.json, { idempotency_keys_removed: removed }, `removed ${removed} idempotency records`);
     });
 }

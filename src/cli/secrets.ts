@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { output, withServices } from './context.js';
+import { createProgress } from './progress.js';
 
 /**
  * Issue 13 item 2 — `qualify secret rotate`. Start every instance with the new QUALIFY_SECRET and
@@ -21,14 +22,14 @@ export function registerSecretCommands(program: Command): void {
         import('../secrets/key-check.js'),
         import('../secrets/rotation.service.js'),
       ]);
+      const progress = createProgress(opts);
       const { report, previous } = await withServices(async (s) => {
         const cipher = new PhiCipher(s.config.secret, s.config.previousSecrets);
         const report = await rotateSecrets(s.database, cipher, {
           batchSize,
-          onBatch: (column, progress) => {
-            if (!opts.json) process.stderr.write(`  ${column}: ${progress.resealed} re-encrypted\n`);
-          },
+          onBatch: (column, done) => progress.update(`re-encrypting ${column}: ${done.resealed} done`),
         });
+        progress.done();
         if (report.complete)
           await moveKeyCheckToCurrent(s.database, s.repositories.keyChecks, s.config, s.clock.now());
         return { report, previous: s.config.previousSecrets.length };

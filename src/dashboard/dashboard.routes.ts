@@ -311,7 +311,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
       } catch (error) {
         const empty = {
           qualification_sessions: [],
-          pagination: { current_page: 1, page_size: 50, total_count: 0, last_page: 1 },
+          pagination: { current_page: 1, page_size: 50, total_count: 0, count: 0, last_page: 1 },
         };
         return sendHtml(reply, 400, sessionsPage(frame, filters, empty, otherMode(frame), refusal(error)));
       }

@@ -276,6 +276,23 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
  * - SQLite: Kysely takes no lock (it assumes one process), so the whole run is one
  *   BEGIN IMMEDIATE transaction: another process waits on the write lock, then finds nothing to do.
  */
+/** `qualify doctor`: the migrations this build has that the database has not run (nothing is changed). */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const provider = { getMigrations: async () => migrations };
+  let schema: string | undefined;
+  if (database.engine === 'postgres') {
+    const current = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+    schema = current.rows[0]?.schema ?? 'public';
+  }
+  const migrator = new Migrator({
+    db: database.db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  const known = await migrator.getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 export async function migrate(database: Database): Promise<string[]> {
   const { error, results } = await database.db.connection().execute(async (connection) => {
     const provider = { getMigrations: async () => migrations };

@@ -10,6 +10,7 @@ import { verifyRoutes } from '../lmn/lmn.routes.js';
 import type { Services } from '../services.js';
 import { surveyRoutes } from '../survey/survey.routes.js';
 import { useStrictFormBodies } from './form-body.js';
+import { frontDoorRoutes } from './front-door.js';
 import { messagePage } from './layout.js';
 import { sendHtml } from './reply.js';
 
@@ -80,6 +81,7 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
     return sendHtml(reply, 500, messagePage('Something went wrong', 'Please try again in a moment.'));
   });
 
+  await app.register(frontDoorRoutes, { services });
   await app.register(surveyRoutes, { services });
   await app.register(consoleRoutes, { services });
   await app.register(verifyRoutes, { services });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 
 /**
@@ -46,18 +46,34 @@ export interface SecurityHeaderOptions {
   hsts: boolean;
 }
 
-export function useSecurityHeaders(
-  scope: FastifyInstance,
-  family: PageFamily,
-  options: SecurityHeaderOptions,
-): void {
-  const middleware = helmet({
+function middlewareFor(family: PageFamily, options: SecurityHeaderOptions) {
+  return helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CSP[family] },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: options.hsts ? { maxAge: 31_536_000, includeSubDomains: false } : false,
   });
+}
+
+export function useSecurityHeaders(
+  scope: FastifyInstance,
+  family: PageFamily,
+  options: SecurityHeaderOptions,
+): void {
+  const middleware = middlewareFor(family, options);
   scope.addHook('onRequest', (request, reply, done) => {
     middleware(request.raw, reply.raw, () => done());
   });
+}
+
+/**
+ * A reply that turns out to be of another family than its scope (the HTML 404 a browser gets
+ * outside the pages scope): sets that family's headers over the scope's.
+ */
+export function securityHeadersSetter(
+  family: PageFamily,
+  options: SecurityHeaderOptions,
+): (request: FastifyRequest, reply: FastifyReply) => void {
+  const middleware = middlewareFor(family, options);
+  return (request, reply) => middleware(request.raw, reply.raw, () => {});
 }

@@ -19,6 +19,7 @@ function makeAjv(coerceTypes: boolean): Ajv {
   // An absolute http(s) URL as browsers parse it (`lib/http-url.ts`): what a redirect can go to.
   ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
   ajv.addKeyword({ keyword: 'x-error', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-format', schemaType: 'string' });
   return ajv;
 }
 

@@ -60,3 +60,17 @@ export function verificationPage(result: Verification): string {
 </div>`,
   );
 }
+
+/** Issue 14 item 4 — `/verify`: a form for the code printed on a letter (GET, so no CSRF token). */
+export function verifyFormPage(): string {
+  return page(
+    'Verify a letter',
+    html`<h1>Verify a letter</h1>
+<form class="card" method="get" action="/verify">
+<label for="code">Verification code</label>
+<p class="hint" id="code-hint">Printed on the letter, for example ABCD-EFGH-JK.</p>
+<input type="text" id="code" name="code" required maxlength="64" autocomplete="off" aria-describedby="code-hint">
+<div class="actions"><button type="submit">Verify</button></div>
+</form>`,
+  );
+}

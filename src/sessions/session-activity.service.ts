@@ -32,6 +32,7 @@ export function pagination(page: number, pageSize: number, total: number): Pagin
     current_page: page,
     page_size: pageSize,
     total_count: total,
+    count: total,
     last_page: Math.max(1, Math.ceil(total / pageSize)),
   };
 }

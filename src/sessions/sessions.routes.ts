@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { requireChannel } from '../http/auth.js';
 import { authErrors, bodyErrors, errorRef, notFound } from '../http/common-schemas.js';
+import { IdempotencyKeyHeaders, idempotencyKeyOf } from '../http/idempotency-key.js';
 import { renderJson, sendStored } from '../http/replies.js';
 import type { Services } from '../services.js';
 import {
@@ -27,6 +28,7 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
     tags,
     summary: 'Create a qualification session',
     body: CreateSessionBody,
+    headers: IdempotencyKeyHeaders,
     response: {
       200: QualificationSession,
       ...bodyErrors,
@@ -39,7 +41,12 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
       url,
       { schema: { ...createSchema, ...(url.includes('create_') ? { summary: 'Create (alias)' } : {}) } },
       async (request, reply) => {
-        const stored = await sessions.create(requireChannel(request), request.body, renderJson(request.id));
+        const channel = requireChannel(request);
+        const body = {
+          ...request.body,
+          idempotency_key: idempotencyKeyOf(request, request.body.idempotency_key),
+        };
+        const stored = await sessions.create(channel, body, renderJson(request.id));
         return sendStored(reply, stored);
       },
     );
@@ -81,6 +88,7 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
           'Keeps a session in step with the merchant’s records. `user_id` is set-when-null; `status` is never writable.',
         params: SessionIdParams,
         body: UpdateSessionBody,
+        headers: IdempotencyKeyHeaders,
         response: {
           200: UpdateSessionResponse,
           ...bodyErrors,
@@ -99,7 +107,7 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
       const stored = await sessions.update(
         requireChannel(request),
         request.params.qualification_session_id,
-        request.body,
+        { ...request.body, idempotency_key: idempotencyKeyOf(request, request.body.idempotency_key) },
         renderJson(request.id),
       );
       return sendStored(reply, stored);

@@ -14,13 +14,13 @@ import type { Actor, LifecycleService } from './lifecycle.service.js';
 import { type PresenterContext, presentSession } from './sessions.presenter.js';
 import type { SessionFilter, SessionPatch, SessionRow, SessionsRepository } from './sessions.repository.js';
 import type {
-  CreateSessionBody,
+  CreateSessionRequest,
   ListSessionsQuery,
   QualificationSession,
   TestApproveBody,
   TestRejectBody,
   TestSubmitBody,
-  UpdateSessionBody,
+  UpdateSessionRequest,
   UpdateSessionResponse,
 } from './sessions.schemas.js';
 import type { SessionStatus } from './sessions.vocabulary.js';
@@ -43,7 +43,13 @@ function assertExactTotal(items: ReadonlyArray<{ price?: number | null; quantity
 
 export interface SessionList {
   qualification_sessions: QualificationSession[];
-  pagination: { current_page: number; page_size: number; total_count: number; last_page: number };
+  pagination: {
+    current_page: number;
+    page_size: number;
+    total_count: number;
+    count: number;
+    last_page: number;
+  };
 }
 
 export class SessionsService {
@@ -59,7 +65,7 @@ export class SessionsService {
   /** SPEC §1.4 — idempotent per channel. */
   async create(
     channel: ChannelRow,
-    body: CreateSessionBody,
+    body: CreateSessionRequest,
     render: RenderResponse<QualificationSession>,
   ): Promise<StoredResponse> {
     if (body.email !== undefined && body.customer_email !== undefined && body.email !== body.customer_email) {
@@ -126,6 +132,7 @@ export class SessionsService {
         current_page: page,
         page_size: pageSize,
         total_count: total,
+        count: total,
         last_page: Math.max(1, Math.ceil(total / pageSize)),
       },
     };
@@ -165,7 +172,7 @@ export class SessionsService {
   async update(
     channel: ChannelRow,
     id: string,
-    body: UpdateSessionBody,
+    body: UpdateSessionRequest,
     render: RenderResponse<UpdateSessionResponse>,
   ): Promise<StoredResponse> {
     await this.mustFind(channel, id);

@@ -305,6 +305,37 @@ export class DeliveriesRepository {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
+  /**
+   * `qualify doctor` — per endpoint, deliveries changed since `since` that failed for good or are
+   * waiting for a retry after a failed attempt, with the latest error.
+   */
+  async failingByEndpoint(
+    db: Executor,
+    since: number,
+  ): Promise<Array<{ endpointId: string; failing: number; lastError: string | null }>> {
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => [
+        'webhook_endpoint_id',
+        eb.fn.countAll<number>().as('failing'),
+        eb.fn.max('last_error').as('last_error'),
+      ])
+      .where('updated_at', '>=', since)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'failed'),
+          eb.and([eb('status', '=', 'pending'), eb('attempt_count', '>', 0)]),
+        ]),
+      )
+      .groupBy('webhook_endpoint_id')
+      .execute();
+    return rows.map((r) => ({
+      endpointId: r.webhook_endpoint_id,
+      failing: Number(r.failing),
+      lastError: r.last_error ?? null,
+    }));
+  }
+
   async insertAttempts(db: Executor, rows: AttemptRow[]): Promise<void> {
     if (rows.length > 0) await db.insertInto('webhook_attempts').values(rows).execute();
   }

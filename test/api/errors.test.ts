@@ -140,7 +140,7 @@ describe('errors (SPEC §1.2)', () => {
       '/api/v2/qualification_sessions',
       '/api/v1/qualification_sessions/',
       `/api/v1/qualification_session/${sessionId}/delete`,
-      '/',
+      '/nope',
     ]) {
       assertError(await t.api('GET', url, { key: ch }), 404, 'NotFound');
       assertError(await t.api('POST', url, { body: {} }), 404, 'NotFound');

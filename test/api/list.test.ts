@@ -5,7 +5,13 @@ import { createTestApp, json, newSession, show, type TestApp, type TestChannel }
 
 interface ListBody {
   qualification_sessions: Array<Record<string, unknown>>;
-  pagination: { current_page: number; page_size: number; total_count: number; last_page: number };
+  pagination: {
+    current_page: number;
+    page_size: number;
+    total_count: number;
+    count: number;
+    last_page: number;
+  };
 }
 
 const START = Date.UTC(2026, 0, 10, 12, 0, 0);
@@ -39,7 +45,7 @@ describe('GET /api/v1/qualification_sessions (SPEC §1.6)', () => {
     const body = await list(ch);
     assert.deepEqual(body, {
       qualification_sessions: [],
-      pagination: { current_page: 1, page_size: 30, total_count: 0, last_page: 1 },
+      pagination: { current_page: 1, page_size: 30, total_count: 0, count: 0, last_page: 1 },
     });
   });
 
@@ -69,16 +75,34 @@ describe('GET /api/v1/qualification_sessions (SPEC §1.6)', () => {
     }
     const newestFirst = [...created].reverse();
     const p1 = await list(ch, '?page_size=3');
-    assert.deepEqual(p1.pagination, { current_page: 1, page_size: 3, total_count: 7, last_page: 3 });
+    assert.deepEqual(p1.pagination, {
+      current_page: 1,
+      page_size: 3,
+      total_count: 7,
+      count: 7,
+      last_page: 3,
+    });
     assert.deepEqual(ids(p1), newestFirst.slice(0, 3));
     const p2 = await list(ch, '?page_size=3&page=2');
     assert.deepEqual(ids(p2), newestFirst.slice(3, 6));
     const p3 = await list(ch, '?page=3&page_size=3');
     assert.deepEqual(ids(p3), newestFirst.slice(6));
-    assert.deepEqual(p3.pagination, { current_page: 3, page_size: 3, total_count: 7, last_page: 3 });
+    assert.deepEqual(p3.pagination, {
+      current_page: 3,
+      page_size: 3,
+      total_count: 7,
+      count: 7,
+      last_page: 3,
+    });
     const past = await list(ch, '?page=4&page_size=3');
     assert.deepEqual(past.qualification_sessions, []);
-    assert.deepEqual(past.pagination, { current_page: 4, page_size: 3, total_count: 7, last_page: 3 });
+    assert.deepEqual(past.pagination, {
+      current_page: 4,
+      page_size: 3,
+      total_count: 7,
+      count: 7,
+      last_page: 3,
+    });
     assert.equal((await list(ch, '?page_size=7')).pagination.last_page, 1);
     assert.equal((await list(ch, '?page_size=1')).pagination.last_page, 7);
     assert.equal((await list(ch, '?page_size=100')).pagination.page_size, 100);
@@ -196,7 +220,13 @@ describe('GET /api/v1/qualification_sessions (SPEC §1.6)', () => {
     await helper(ch, approvedOther, 'approve');
     const body = await list(ch, '?user_id=u-1&search=ads&status=pending&page_size=1');
     assert.deepEqual(ids(body), [match]);
-    assert.deepEqual(body.pagination, { current_page: 1, page_size: 1, total_count: 1, last_page: 1 });
+    assert.deepEqual(body.pagination, {
+      current_page: 1,
+      page_size: 1,
+      total_count: 1,
+      count: 1,
+      last_page: 1,
+    });
   });
 
   describe('bad query values are 400 ValidationError naming the parameter', () => {

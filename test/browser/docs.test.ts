@@ -50,4 +50,25 @@ describe('/docs in a browser under its Content-Security-Policy', () => {
     );
     await context.close();
   });
+
+  // Issue 14 item 4 — the front door: a page in a browser, its links followed by role and name.
+  it('/ shows the front door; its API reference link opens /docs; an unknown path is a page', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    const response = await page.goto(`${h.baseUrl}/`);
+    assert.equal(response?.status(), 200);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Qualify');
+    await page.getByRole('link', { name: /API reference/ }).click();
+    await page.waitForURL(/\/docs/);
+    await page.goBack();
+    await page.getByRole('link', { name: /Verify a letter/ }).click();
+    await page.getByLabel('Verification code').fill('ABCD-EFGH-JK');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(/\/verify\/ABCD-EFGH-JK$/);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Unknown letter');
+    const missing = await page.goto(`${h.baseUrl}/no/such/page`);
+    assert.equal(missing?.status(), 404);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Page not found');
+    await context.close();
+  });
 });

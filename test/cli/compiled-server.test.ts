@@ -99,4 +99,12 @@ describe('the compiled build serves the files it reads at run time', () => {
     assert.equal(page.status, 200, showHttp(page));
     assert.match(page.text, /dev@merchant\.example/, showHttp(page));
   });
+
+  // Issue 14 item 7 — cookie 1.x (CommonJS, pinned for Node 20) behind @fastify/cookie's dynamic
+  // import: the bundle must still hand it the named functions, or every cookie is a 500.
+  it('sets and reads cookies: the console sign-in page', async () => {
+    const page = await request(server.url, 'GET', '/console');
+    assert.equal(page.status, 200, showHttp(page));
+    assert.match(page.headers.get('set-cookie') ?? '', /^qualify_sign_in=/, showHttp(page));
+  });
 });

@@ -165,4 +165,16 @@ describe('loadConfig (SPEC §4.2)', () => {
     assert.equal(statSync(join(dir, 'data')).mode & 0o777, 0o700);
     assert.equal(first.dataDir, join(dir, 'data'));
   });
+
+  it('SMTP_URL: smtp:// or smtps:// with a host, undefined when unset; a bad one is not echoed', () => {
+    assert.equal(loadConfig({ QUALIFY_SECRET: SECRET }, tempDir()).smtpUrl, undefined);
+    const url = 'smtps://mailer:s3cret@mail.example.com:465';
+    assert.equal(loadConfig({ QUALIFY_SECRET: SECRET, SMTP_URL: url }, tempDir()).smtpUrl, url);
+    assert.throws(
+      () =>
+        loadConfig({ QUALIFY_SECRET: SECRET, SMTP_URL: 'http://user:pw-in-url@mail.example.com' }, tempDir()),
+      (error: Error) =>
+        /SMTP_URL must be an smtp/.test(error.message) && !error.message.includes('pw-in-url'),
+    );
+  });
 });
