@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import { checkedSecret, localSecret, parsePreviousSecrets } from './secrets/secret-sources.js';
 
+/** Issue 10 item 3 — the paper sizes the letter PDF is laid out for. */
+export const LETTER_PAPERS = ['A4', 'LETTER'] as const;
+type LetterPaper = (typeof LETTER_PAPERS)[number];
+
 export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
@@ -33,6 +37,8 @@ export interface Config {
     readonly verify: number;
     /** Sign-in pages and posts (console, later the dashboard). */
     readonly signIn: number;
+    /** Issue 10 item 5 — the letter's date-of-birth check. */
+    readonly patientCheck: number;
   };
   /** Fastify's `trustProxy`: whose X-Forwarded-For gives the client address the IP limits count. */
   readonly trustProxy: boolean | number | string;
@@ -40,6 +46,8 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** SPEC §3.4 — how long a claimed webhook delivery stays an instance's before another may take it over. */
   readonly webhookLeaseMs: number;
+  /** Issue 10 item 3 — the letter PDF's paper size (`QUALIFY_LETTER_PAPER`, default LETTER). */
+  readonly letterPaper: LetterPaper;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +127,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     surveyPosts: perIp('QUALIFY_SURVEY_LIMIT_PER_MINUTE', 30),
     verify: perIp('QUALIFY_VERIFY_LIMIT_PER_MINUTE', 60),
     signIn: perIp('QUALIFY_SIGN_IN_LIMIT_PER_MINUTE', 20),
+    patientCheck: perIp('QUALIFY_PATIENT_CHECK_LIMIT_PER_MINUTE', 10),
   });
   const trustProxy = parseTrustProxy(env.QUALIFY_TRUST_PROXY, problems);
   const dbPoolSize = parseInteger(env.DATABASE_POOL_SIZE, 10, 'DATABASE_POOL_SIZE', 1, 1000, problems);
@@ -141,6 +150,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems,
   );
 
+  const letterPaper = (env.QUALIFY_LETTER_PAPER ?? 'LETTER').toUpperCase();
+  if (!(LETTER_PAPERS as readonly string[]).includes(letterPaper))
+    problems.push(`QUALIFY_LETTER_PAPER must be A4 or LETTER (got "${env.QUALIFY_LETTER_PAPER}")`);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -160,6 +173,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dbPoolSize,
     dbStatementTimeoutMs,
     webhookLeaseMs,
+    letterPaper: letterPaper as LetterPaper,
   });
 }
 

@@ -7,7 +7,9 @@ import { ReviewsRepository } from './console/reviews.repository.js';
 import type { DB } from './db/schema.js';
 import { EventsRepository } from './events/events.repository.js';
 import { IdempotencyKeysRepository } from './idempotency/idempotency.repository.js';
+import { LetterChecksRepository } from './lmn/letter-checks.repository.js';
 import { LmnRepository } from './lmn/lmn.repository.js';
+import { MailOutboxRepository } from './mail/mail-outbox.repository.js';
 import { KeyCheckRepository } from './secrets/key-check.repository.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SurveyResponsesRepository } from './survey/survey-responses.repository.js';
@@ -31,6 +33,8 @@ export interface Repositories {
   readonly surveyResponses: SurveyResponsesRepository;
   readonly reviews: ReviewsRepository;
   readonly lmns: LmnRepository;
+  readonly letterChecks: LetterChecksRepository;
+  readonly mailOutbox: MailOutboxRepository;
   readonly audit: AuditRepository;
   readonly keyChecks: KeyCheckRepository;
   /** Whole-file copies of a SQLite database (issue 13 item 8); owns no table. */
@@ -51,6 +55,8 @@ export function createRepositories(): Repositories {
     surveyResponses: new SurveyResponsesRepository(),
     reviews: new ReviewsRepository(),
     lmns: new LmnRepository(),
+    letterChecks: new LetterChecksRepository(),
+    mailOutbox: new MailOutboxRepository(),
     audit: new AuditRepository(),
     keyChecks,
     backups: new BackupRepository(keyChecks),
@@ -81,6 +87,8 @@ export const TABLE_OWNERS = {
   survey_responses: 'surveyResponses',
   reviews: 'reviews',
   lmns: 'lmns',
+  letter_checks: 'letterChecks',
+  mail_outbox: 'mailOutbox',
   audit_log: 'audit',
   audit_head: 'audit',
   key_checks: 'keyChecks',

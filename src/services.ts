@@ -8,6 +8,7 @@ import type { Database } from './db/database.js';
 import { EventsService } from './events/events.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { type Clock, systemClock } from './lib/clock.js';
+import { LetterAccessService } from './lmn/letter-access.service.js';
 import { LmnService } from './lmn/lmn.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { PhiCipher } from './phi/phi.cipher.js';
@@ -39,6 +40,7 @@ export interface Services {
   readonly clinicians: CliniciansService;
   readonly consoleAuth: ConsoleAuthService;
   readonly lmn: LmnService;
+  readonly letterAccess: LetterAccessService;
   readonly survey: SurveyService;
   readonly review: ReviewService;
 }
@@ -66,8 +68,16 @@ export function createServices(
     cipher,
     lifecycle,
     audit,
-    lmn,
     loadSurveyDefinition(),
+  );
+  const letterAccess = new LetterAccessService(
+    database,
+    clock,
+    { sessions: repos.sessions, letterChecks: repos.letterChecks },
+    [config.secret, ...config.previousSecrets],
+    survey,
+    lmn,
+    audit,
   );
   return {
     config,
@@ -78,7 +88,12 @@ export function createServices(
     events,
     idempotency,
     lifecycle,
-    sessions: new SessionsService(database, clock, repos.sessions, idempotency, lifecycle, presenter),
+    sessions: new SessionsService(database, clock, repos.sessions, idempotency, lifecycle, presenter, {
+      answers: (id) => survey.answers(id),
+      issue: async (tx, approved, answers, skus) => {
+        await lmn.issueTestLetter(tx, approved, answers, survey.definition, skus);
+      },
+    }),
     metrics: new MetricsService(database, clock, repos),
     webhookEndpoints: new WebhookEndpointsService(
       database,
@@ -93,6 +108,7 @@ export function createServices(
     clinicians,
     consoleAuth: new ConsoleAuthService(database, clock, repos.consoleSessions, clinicians, audit),
     lmn,
+    letterAccess,
     survey,
     review: new ReviewService(
       database,

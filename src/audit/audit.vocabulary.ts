@@ -8,8 +8,14 @@ export const AUDIT_ACTIONS = [
   'session.reject',
   'session.auto_reject',
   'clinician.add',
+  'clinician.profile',
+  'letter.check_passed',
+  'letter.check_failed',
+  'letter.check_locked',
+  'letter.view',
+  'letter.download',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_ACTOR_TYPES = ['clinician', 'rules', 'operator', 'anonymous'] as const;
+export const AUDIT_ACTOR_TYPES = ['clinician', 'rules', 'operator', 'anonymous', 'shopper'] as const;
 export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];

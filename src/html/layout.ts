@@ -36,6 +36,8 @@ dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
 export interface PageOptions {
   /** Markup above `main` (the console's bar). */
   header?: SafeHtml;
+  /** Extra CSS for this page (the letter's print stylesheet). */
+  css?: string;
 }
 
 /** The one page shell: language, viewport for phones, title, inline CSS. */
@@ -47,7 +49,7 @@ export function page(title: string, body: SafeHtml, options: PageOptions = {}): 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · Qualify</title>
-<style>${raw(CSS)}</style>
+<style>${raw(CSS)}${raw(options.css ?? '')}</style>
 </head>
 <body>
 ${options.header ?? ''}

@@ -1,13 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
-import { letterPage } from '../lmn/lmn.views.js';
+import { LETTER_COOKIE } from '../lmn/letter.routes.js';
 import type { Services } from '../services.js';
 import { submissionOf, surveyForm } from './survey.form.js';
 import type { ShopperPage } from './survey.service.js';
 import {
-  approvedWithoutLetterPage,
+  approvedPage,
   declinedPage,
   inReviewPage,
   rejectedPage,
@@ -30,7 +30,13 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   const { survey, clock } = services;
   const form = surveyForm(survey.definition);
 
-  const showPage = (reply: FastifyReply, id: string, token: string, shown: ShopperPage) => {
+  const showPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    token: string,
+    shown: ShopperPage,
+  ) => {
     switch (shown.kind) {
       case 'form':
         return sendHtml(
@@ -51,17 +57,21 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (f
         return sendHtml(
           reply,
           200,
-          shown.letter ? letterPage(shown.letter, services.config.publicUrl) : approvedWithoutLetterPage(),
+          approvedPage({
+            sessionId: id,
+            token,
+            open: services.letterAccess.cookieValid(id, request.cookies[LETTER_COOKIE]),
+          }),
         );
       case 'rejected':
-        return sendHtml(reply, 200, rejectedPage());
+        return sendHtml(reply, 200, rejectedPage(shown.reason, shown.failureUrl));
     }
   };
 
   app.get('/q/:id', { schema: { hide: true, params: ShopperLinkParams } }, async (request, reply) => {
     const { t, source, skus } = request.query as LinkQuery;
     const shown = await survey.open(request.params.id, t, { source, skus });
-    return showPage(reply, request.params.id, t ?? '', shown);
+    return showPage(request, reply, request.params.id, t ?? '', shown);
   });
 
   app.post('/q/:id', { schema: { hide: true, params: ShopperLinkParams } }, async (request, reply) => {
@@ -70,14 +80,14 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (f
     const token = posted.input.t ?? '';
     if (posted.input.action === 'decline') {
       const declined = await survey.decline(id, token);
-      if (declined.page) return showPage(reply, id, token, declined.page);
+      if (declined.page) return showPage(request, reply, id, token, declined.page);
       return declined.redirect
         ? redirectAfterPost(reply, declined.redirect)
         : sendHtml(reply, 200, declinedPage());
     }
     // The link first (a bad token is a 403 whatever the form says), then where the session stands.
     const current = await survey.page(id, token);
-    if (current.kind !== 'form') return showPage(reply, id, token, current);
+    if (current.kind !== 'form') return showPage(request, reply, id, token, current);
     if (!posted.ok) {
       return sendHtml(
         reply,
@@ -93,7 +103,7 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (f
       );
     }
     const outcome = await survey.submit(id, token, submissionOf(posted.values));
-    if (outcome.kind === 'closed') return showPage(reply, id, token, outcome.page);
+    if (outcome.kind === 'closed') return showPage(request, reply, id, token, outcome.page);
     return outcome.redirect
       ? redirectAfterPost(reply, outcome.redirect)
       : sendHtml(reply, 200, submittedPage());

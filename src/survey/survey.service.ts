@@ -4,10 +4,10 @@ import { type Tx, transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { verifySessionLinkToken } from '../lib/tokens.js';
-import type { Letter, LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
 import type { LifecycleService } from '../sessions/lifecycle.service.js';
 import type { SessionPatch, SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
+import type { RejectionReason } from '../sessions/sessions.vocabulary.js';
 import type { SurveyDefinition } from './definition.js';
 import { prescreen, type SurveyAnswers } from './prescreen.js';
 import type { SurveyResponsesRepository } from './survey-responses.repository.js';
@@ -16,8 +16,8 @@ import type { SurveyResponsesRepository } from './survey-responses.repository.js
 export type ShopperPage =
   | { kind: 'form'; session: SessionRow }
   | { kind: 'in_review' }
-  | { kind: 'approved'; letter: Letter | undefined }
-  | { kind: 'rejected' };
+  | { kind: 'approved'; session: SessionRow }
+  | { kind: 'rejected'; reason: RejectionReason | null; failureUrl: string | null };
 
 /** What a valid survey form submits: who and where (session fields) and the answers (encrypted). */
 export interface SurveySubmission {
@@ -67,13 +67,12 @@ export class SurveyService {
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
     private readonly audit: AuditService,
-    private readonly lmn: LmnService,
     readonly definition: SurveyDefinition,
   ) {}
 
   /** SPEC §2.2 — opens the link; `?source=&skus=` fill those fields while they are null. */
   async open(sessionId: string, token: unknown, link: LinkFields = {}): Promise<ShopperPage> {
-    const session = await this.authorised(sessionId, token);
+    const session = await this.authorisedSession(sessionId, token);
     if (Object.keys(linkPatch(session, link)).length === 0) return this.pageFor(session);
     // Filled under the row lock, from the row as it is now: a merchant update racing the link
     // keeps its own fields (and the search text both of them feed).
@@ -89,7 +88,7 @@ export class SurveyService {
 
   /** What the link shows now, without filling anything from it (the form post starts here). */
   async page(sessionId: string, token: unknown): Promise<ShopperPage> {
-    return this.pageFor(await this.authorised(sessionId, token));
+    return this.pageFor(await this.authorisedSession(sessionId, token));
   }
 
   /**
@@ -121,8 +120,11 @@ export class SurveyService {
           privacy_consent_at: now,
           created_at: now,
         });
-        await this.applyPrescreen(tx, submitted, answers);
-        return { redirect: submitted.success_url ? fillSessionUrl(submitted.success_url, session.id) : null };
+        // Issue 10 item 6: a shopper the pre-screen turns away goes back to the merchant's failure URL.
+        const back = (await this.applyPrescreen(tx, submitted, answers))
+          ? submitted.success_url
+          : submitted.failure_url;
+        return { redirect: back ? fillSessionUrl(back, session.id) : null };
       },
     );
     if ('closed' in outcome) return { kind: 'closed', page: await this.pageFor(outcome.closed) };
@@ -131,7 +133,7 @@ export class SurveyService {
 
   /** SPEC §2.2 — decline: back to the merchant; the session stays `pending` so the link still works. */
   async decline(sessionId: string, token: unknown): Promise<{ redirect: string | null; page?: ShopperPage }> {
-    const session = await this.authorised(sessionId, token);
+    const session = await this.authorisedSession(sessionId, token);
     if (session.status !== 'pending') return { redirect: null, page: await this.pageFor(session) };
     return { redirect: session.failure_url ? fillSessionUrl(session.failure_url, session.id) : null };
   }
@@ -142,9 +144,10 @@ export class SurveyService {
     return row ? this.cipher.decryptJson<SurveyAnswers>(row.answers, answersContext(sessionId)) : undefined;
   }
 
-  private async applyPrescreen(tx: Tx, session: SessionRow, answers: SurveyAnswers): Promise<void> {
+  /** True when the session goes on to a clinician; false when the rules rejected it. */
+  private async applyPrescreen(tx: Tx, session: SessionRow, answers: SurveyAnswers): Promise<boolean> {
     const result = prescreen(answers, this.definition, this.clock.now());
-    if (result.eligible) return;
+    if (result.eligible) return true;
     await this.lifecycle.reject(tx, session, { reason: result.reason }, { type: 'rules' });
     await this.audit.append(tx, {
       actorType: 'rules',
@@ -152,6 +155,7 @@ export class SurveyService {
       subjectId: session.id,
       details: { reason: result.reason },
     });
+    return false;
   }
 
   private async pageFor(session: SessionRow): Promise<ShopperPage> {
@@ -161,14 +165,18 @@ export class SurveyService {
       case 'processing':
         return { kind: 'in_review' };
       case 'approved':
-        return { kind: 'approved', letter: await this.lmn.letterForSession(session.id) };
+        return { kind: 'approved', session };
       case 'rejected':
-        return { kind: 'rejected' };
+        return {
+          kind: 'rejected',
+          reason: session.rejection_reason,
+          failureUrl: session.failure_url ? fillSessionUrl(session.failure_url, session.id) : null,
+        };
     }
   }
 
   /** SPEC §2.2 — the link's HMAC token: a forged or missing token never reaches the session. */
-  private async authorised(sessionId: string, token: unknown): Promise<SessionRow> {
+  async authorisedSession(sessionId: string, token: unknown): Promise<SessionRow> {
     this.verifyToken(sessionId, token);
     const session = await this.repos.sessions.find(this.database.db, sessionId);
     if (!session) throw new ApiError('NotFound', 'This link is not valid.');

@@ -1,5 +1,6 @@
 import { html, type SafeHtml, when } from '../html/html.js';
 import { page } from '../html/layout.js';
+import type { RejectionReason } from '../sessions/sessions.vocabulary.js';
 import { type SurveyDefinition, US_STATES } from './definition.js';
 import { DETAILS_MAX, type SurveyErrors, type SurveyField, type SurveyFormInput } from './survey.form.js';
 
@@ -119,16 +120,69 @@ export function declinedPage(): string {
   );
 }
 
-export function rejectedPage(): string {
+/** Issue 10 item 1 — why a request was not approved, in plain words (no health information). */
+export const REJECTION_WORDS: Record<RejectionReason, string> = {
+  no_qualifying_condition: 'None of the conditions you told us about is one this letter can cover.',
+  insufficient_information: 'The clinician did not have enough information to issue a letter.',
+  items_not_covered: 'The items in your order are not ones a letter can cover.',
+  state_not_serviceable: 'We cannot yet issue letters for patients in your state.',
+  age_ineligible: 'You must be 18 or older to get a letter.',
+  clinician_declined: 'The clinician decided a letter is not appropriate for this purchase.',
+};
+
+export function rejectedPage(reason: RejectionReason | null, failureUrl: string | null): string {
   return page(
-    'Review complete',
-    html`<h1>Review complete</h1><div class="card" role="status"><p>Based on your answers, we could not issue a Letter of Medical Necessity for this purchase. You can still complete your purchase without HSA/FSA funds.</p></div>`,
+    'Not approved',
+    html`<h1>Your request was not approved</h1><div class="card" role="status">
+<p>${reason ? REJECTION_WORDS[reason] : 'We could not issue a Letter of Medical Necessity for this purchase.'}</p>
+<p>You can still complete your purchase without HSA/FSA funds.</p>
+${failureUrl ? html`<p><a href="${failureUrl}">Back to the store</a></p>` : ''}
+</div>`,
   );
 }
 
-export function approvedWithoutLetterPage(): string {
+export interface PatientCheckView {
+  sessionId: string;
+  token: string;
+  error?: string;
+  /** A passed check still valid: the letter is one click away. */
+  open?: boolean;
+}
+
+/**
+ * Issue 10 item 1 — what an approved link shows: the outcome, and the patient check before the
+ * letter. No name, no condition, no item: whoever holds the merchant's link learns only the outcome.
+ */
+export function approvedPage(view: PatientCheckView): string {
   return page(
-    'Approved',
-    html`<h1>Approved</h1><div class="card" role="status"><p>Your purchase qualifies for HSA/FSA funds.</p></div>`,
+    view.error ? 'Error: approved' : 'Approved',
+    html`<h1>Approved</h1>
+<div class="card" role="status"><p>Your purchase qualifies for HSA/FSA funds. Your Letter of Medical Necessity is ready.</p></div>
+${view.open ? html`<p class="notice"><a href="/q/${view.sessionId}/letter">Open your letter</a></p>` : ''}
+<form method="post" action="/q/${view.sessionId}/patient-check" novalidate class="card">
+<h2>Confirm it is you</h2>
+<p>To protect your health information, enter your date of birth to open the letter.</p>
+<input type="hidden" name="t" value="${view.token}">
+<label for="date_of_birth">Date of birth</label>
+<p class="hint" id="date_of_birth-hint">Year-month-day, for example 1980-04-23.</p>
+${view.error ? html`<p class="error" id="date_of_birth-error" role="alert">${view.error}</p>` : ''}
+<input type="text" id="date_of_birth" name="date_of_birth" inputmode="numeric" autocomplete="bday" aria-describedby="date_of_birth-hint${view.error ? ' date_of_birth-error' : ''}">
+<div class="actions"><button type="submit">Continue</button></div>
+</form>`,
+  );
+}
+
+export function lockedPage(until: number): string {
+  const at = new Date(until).toISOString().slice(11, 16);
+  return page(
+    'Too many tries',
+    html`<h1>Too many tries</h1><div class="card" role="alert"><p>The date of birth did not match too many times. To protect your information the letter is locked until ${at} UTC. Please try again after that.</p></div>`,
+  );
+}
+
+export function letterClosedPage(): string {
+  return page(
+    'Confirm it is you',
+    html`<h1>Confirm it is you</h1><div class="card" role="status"><p>Open the link you were given (in the store or in your email) and enter your date of birth to see your letter.</p></div>`,
   );
 }
