@@ -48,6 +48,12 @@ export interface Config {
   readonly webhookLeaseMs: number;
   /** Issue 10 item 3 — the letter PDF's paper size (`QUALIFY_LETTER_PAPER`, default LETTER). */
   readonly letterPaper: LetterPaper;
+  /** Issue 10 item 2 — `SMTP_URL` (`smtp://user:pass@host:587`, `smtps://…`); unset: `.eml` files outside production. */
+  readonly smtpUrl: string | undefined;
+  /** `MAIL_FROM`: the sender of every message. */
+  readonly mailFrom: string;
+  /** `MAIL_DISABLED=true`: no message is sent or written (production without SMTP). */
+  readonly mailDisabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +160,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!(LETTER_PAPERS as readonly string[]).includes(letterPaper))
     problems.push(`QUALIFY_LETTER_PAPER must be A4 or LETTER (got "${env.QUALIFY_LETTER_PAPER}")`);
 
+  const smtpUrl = env.SMTP_URL === '' ? undefined : env.SMTP_URL;
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl))
+    problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+  const mailDisabled = parseBoolean(env.MAIL_DISABLED, false, 'MAIL_DISABLED', problems);
+  if (production && smtpUrl === undefined && !mailDisabled)
+    problems.push('SMTP_URL is required when QUALIFY_ENV=production (or set MAIL_DISABLED=true)');
+  let mailFrom = env.MAIL_FROM ?? `Qualify <no-reply@${hostOf(publicUrl)}>`;
+  if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) {
+    problems.push('MAIL_FROM must be an email address, optionally with a name ("Shop <no-reply@shop.example>")');
+    mailFrom = 'Qualify <no-reply@localhost>';
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -174,7 +192,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dbStatementTimeoutMs,
     webhookLeaseMs,
     letterPaper: letterPaper as LetterPaper,
+    smtpUrl,
+    mailFrom,
+    mailDisabled,
   });
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname || 'localhost';
+  } catch {
+    return 'localhost';
+  }
 }
 
 function parseInteger(

@@ -10,6 +10,7 @@ import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { LetterAccessService } from './lmn/letter-access.service.js';
 import { LmnService } from './lmn/lmn.service.js';
+import { MailService } from './mail/mail.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { PhiCipher } from './phi/phi.cipher.js';
 import { createRepositories, type Repositories } from './repositories.js';
@@ -32,6 +33,8 @@ export interface Services {
   readonly events: EventsService;
   readonly idempotency: IdempotencyService;
   readonly lifecycle: LifecycleService;
+  /** Issue 10 item 2 — the mail outbox; other services enqueue through `enqueue(tx, …)`. */
+  readonly mail: MailService;
   readonly sessions: SessionsService;
   readonly metrics: MetricsService;
   readonly webhookEndpoints: WebhookEndpointsService;
@@ -53,7 +56,13 @@ export function createServices(
 ): Services {
   const events = new EventsService(clock, repos);
   const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys);
-  const lifecycle = new LifecycleService(clock, repos.sessions, events);
+  const mail = new MailService(
+    database,
+    clock,
+    { outbox: repos.mailOutbox, sessions: repos.sessions, channels: repos.channels },
+    config,
+  );
+  const lifecycle = new LifecycleService(clock, repos.sessions, events, mail);
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
   // SPEC §2 — the human side: survey, console, letters, health-data protection.
   const cipher = new PhiCipher(config.secret, config.previousSecrets);
@@ -88,6 +97,7 @@ export function createServices(
     events,
     idempotency,
     lifecycle,
+    mail,
     sessions: new SessionsService(database, clock, repos.sessions, idempotency, lifecycle, presenter, {
       answers: (id) => survey.answers(id),
       issue: async (tx, approved, answers, skus) => {
