@@ -168,7 +168,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push('SMTP_URL is required when QUALIFY_ENV=production (or set MAIL_DISABLED=true)');
   let mailFrom = env.MAIL_FROM ?? `Qualify <no-reply@${hostOf(publicUrl)}>`;
   if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) {
-    problems.push('MAIL_FROM must be an email address, optionally with a name ("Shop <no-reply@shop.example>")');
+    problems.push(
+      'MAIL_FROM must be an email address, optionally with a name ("Shop <no-reply@shop.example>")',
+    );
     mailFrom = 'Qualify <no-reply@localhost>';
   }
 

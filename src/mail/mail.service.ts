@@ -6,10 +6,10 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { sessionLinkToken } from '../lib/tokens.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
-import type { MailOutboxRepository, MailRow } from './mail-outbox.repository.js';
 import { composeMail } from './mail.messages.js';
 import type { MailTransport } from './mail.transport.js';
 import type { MailKind } from './mail.vocabulary.js';
+import type { MailOutboxRepository, MailRow } from './mail-outbox.repository.js';
 
 export interface MailRequest {
   kind: MailKind;
@@ -37,7 +37,11 @@ export class MailService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
-    private readonly repos: { outbox: MailOutboxRepository; sessions: SessionsRepository; channels: ChannelsRepository },
+    private readonly repos: {
+      outbox: MailOutboxRepository;
+      sessions: SessionsRepository;
+      channels: ChannelsRepository;
+    },
     private readonly config: Pick<Config, 'publicUrl' | 'secret' | 'mailFrom' | 'mailDisabled'>,
   ) {}
 
@@ -95,8 +99,18 @@ export class MailService {
     if (!session) throw new Error(`session ${row.session_id} not found`);
     const channel = await this.repos.channels.findChannel(this.database.db, session.sales_channel_id);
     const link = `${this.config.publicUrl}/q/${session.id}?t=${sessionLinkToken(this.config.secret, session.id)}`;
-    const { subject, text } = composeMail(row.kind, { session, merchant: channel?.name ?? 'your store', link });
+    const { subject, text } = composeMail(row.kind, {
+      session,
+      merchant: channel?.name ?? 'your store',
+      link,
+    });
     const domain = new URL(this.config.publicUrl).hostname || 'qualify.local';
-    return { messageId: `<${row.id}@${domain}>`, from: this.config.mailFrom, to: row.recipient, subject, text };
+    return {
+      messageId: `<${row.id}@${domain}>`,
+      from: this.config.mailFrom,
+      to: row.recipient,
+      subject,
+      text,
+    };
   }
 }

@@ -1,9 +1,9 @@
 import type { Tx } from '../db/transaction.js';
 import type { EventsService } from '../events/events.service.js';
-import type { MailService } from '../mail/mail.service.js';
 import { type Clock, DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
+import type { MailService } from '../mail/mail.service.js';
 import { parseOrderItems } from './sessions.presenter.js';
 import type { SessionRow, SessionsRepository, TransitionPatch } from './sessions.repository.js';
 import type { RejectionReason, SessionStatus, TransitionActor } from './sessions.vocabulary.js';
