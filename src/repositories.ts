@@ -12,6 +12,7 @@ import { LmnRepository } from './lmn/lmn.repository.js';
 import { MailOutboxRepository } from './mail/mail-outbox.repository.js';
 import { KeyCheckRepository } from './secrets/key-check.repository.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SurveyDraftsRepository } from './survey/survey-drafts.repository.js';
 import { SurveyResponsesRepository } from './survey/survey-responses.repository.js';
 import { DeliveriesRepository } from './webhooks/deliveries.repository.js';
 import { EndpointsRepository } from './webhooks/endpoints.repository.js';
@@ -31,6 +32,7 @@ export interface Repositories {
   readonly clinicians: CliniciansRepository;
   readonly consoleSessions: ConsoleSessionsRepository;
   readonly surveyResponses: SurveyResponsesRepository;
+  readonly surveyDrafts: SurveyDraftsRepository;
   readonly reviews: ReviewsRepository;
   readonly lmns: LmnRepository;
   readonly letterChecks: LetterChecksRepository;
@@ -53,6 +55,7 @@ export function createRepositories(): Repositories {
     clinicians: new CliniciansRepository(),
     consoleSessions: new ConsoleSessionsRepository(),
     surveyResponses: new SurveyResponsesRepository(),
+    surveyDrafts: new SurveyDraftsRepository(),
     reviews: new ReviewsRepository(),
     lmns: new LmnRepository(),
     letterChecks: new LetterChecksRepository(),
@@ -72,6 +75,7 @@ export function createRepositories(): Repositories {
  */
 export const TABLE_OWNERS = {
   sales_channels: 'channels',
+  sales_channel_settings: 'channels',
   api_keys: 'channels',
   qualification_sessions: 'sessions',
   session_transitions: 'sessions',
@@ -89,6 +93,7 @@ export const TABLE_OWNERS = {
   lmns: 'lmns',
   letter_checks: 'letterChecks',
   mail_outbox: 'mailOutbox',
+  survey_drafts: 'surveyDrafts',
   audit_log: 'audit',
   audit_head: 'audit',
   key_checks: 'keyChecks',

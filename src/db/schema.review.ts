@@ -132,6 +132,14 @@ export interface MailOutboxTable {
   sent_at: number | null;
 }
 
+/** Issue 10 item 6 — answers typed so far (sealed), until Submit. */
+export interface SurveyDraftTable {
+  session_id: string;
+  /** Encrypted JSON of the form as typed. */
+  answers: string;
+  updated_at: number;
+}
+
 export interface ReviewTables {
   clinicians: ClinicianTable;
   console_sessions: ConsoleSessionTable;
@@ -140,6 +148,7 @@ export interface ReviewTables {
   lmns: LmnTable;
   letter_checks: LetterCheckTable;
   mail_outbox: MailOutboxTable;
+  survey_drafts: SurveyDraftTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
 }

@@ -76,9 +76,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('mail_outbox')
     .columns(['status', 'next_attempt_at'])
     .execute();
+
+  // Item 6: how the survey names the merchant — display name, logo and support email per channel.
+  await db.schema
+    .createTable('sales_channel_settings')
+    .addColumn('sales_channel_id', 'text', (c) => c.primaryKey().references('sales_channels.id'))
+    .addColumn('display_name', 'text')
+    .addColumn('logo_url', 'text')
+    .addColumn('support_email', 'text')
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  // Item 6: answers typed so far, sealed, kept until Submit (a reload shows them again).
+  await db.schema
+    .createTable('survey_drafts')
+    .addColumn('session_id', 'text', (c) => c.primaryKey().references('qualification_sessions.id'))
+    .addColumn('answers', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('survey_drafts').execute();
+  await db.schema.dropTable('sales_channel_settings').execute();
   await db.schema.dropTable('mail_outbox').execute();
   await db.schema.dropTable('letter_checks').execute();
   await db.schema.alterTable('clinicians').dropColumn('practice_address').execute();
