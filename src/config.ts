@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkedSecret, localSecret, parsePreviousSecrets } from './secrets/secret-sources.js';
 
@@ -54,6 +55,8 @@ export interface Config {
   readonly mailFrom: string;
   /** `MAIL_DISABLED=true`: no message is sent or written (production without SMTP). */
   readonly mailDisabled: boolean;
+  /** Issue 10 item 6 — the privacy notice page's text (`QUALIFY_PRIVACY_NOTICE_FILE`); unset: the shipped default. */
+  readonly privacyNoticeFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -174,6 +177,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     mailFrom = 'Qualify <no-reply@localhost>';
   }
 
+  const privacyNoticeFile =
+    env.QUALIFY_PRIVACY_NOTICE_FILE === undefined || env.QUALIFY_PRIVACY_NOTICE_FILE === ''
+      ? undefined
+      : resolve(cwd, env.QUALIFY_PRIVACY_NOTICE_FILE);
+  if (privacyNoticeFile !== undefined && !existsSync(privacyNoticeFile))
+    problems.push(`QUALIFY_PRIVACY_NOTICE_FILE names a file that does not exist (${privacyNoticeFile})`);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -197,6 +207,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     smtpUrl,
     mailFrom,
     mailDisabled,
+    privacyNoticeFile,
   });
 }
 

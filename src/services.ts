@@ -55,6 +55,7 @@ export function createServices(
   repos: Repositories = createRepositories(),
 ): Services {
   const events = new EventsService(clock, repos);
+  const channels = new ChannelsService(database, clock, repos.channels);
   const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys);
   const mail = new MailService(
     database,
@@ -72,11 +73,12 @@ export function createServices(
   const survey = new SurveyService(
     database,
     clock,
-    { sessions: repos.sessions, responses: repos.surveyResponses },
+    { sessions: repos.sessions, responses: repos.surveyResponses, drafts: repos.surveyDrafts },
     [config.secret, ...config.previousSecrets],
     cipher,
     lifecycle,
     audit,
+    channels,
     loadSurveyDefinition(),
   );
   const letterAccess = new LetterAccessService(
@@ -93,7 +95,7 @@ export function createServices(
     database,
     clock,
     repositories: repos,
-    channels: new ChannelsService(database, clock, repos.channels),
+    channels,
     events,
     idempotency,
     lifecycle,

@@ -85,7 +85,8 @@ export class ChannelsService {
     const problems: string[] = [];
     if (row.display_name !== null && row.display_name.length > 100)
       problems.push('--display-name must be at most 100 characters');
-    if (row.logo_url !== null && !isHttpsUrl(row.logo_url)) problems.push('--logo-url must be an https:// URL');
+    if (row.logo_url !== null && !isHttpsUrl(row.logo_url))
+      problems.push('--logo-url must be an https:// URL');
     if (row.support_email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(row.support_email))
       problems.push('--support-email must be an email address');
     if (problems.length > 0) throw new OperatorError(problems.join('; '));

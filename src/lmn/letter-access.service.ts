@@ -5,9 +5,12 @@ import { transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
+import { normaliseBirthDate } from '../survey/survey.form.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { LetterChecksRepository } from './letter-checks.repository.js';
 import type { Letter, LmnService } from './lmn.service.js';
+
+export { normaliseBirthDate };
 
 /** Issue 10 item 1 — five wrong dates of birth lock the letter for 15 minutes. */
 export const MAX_WRONG_TRIES = 5;
@@ -19,24 +22,6 @@ export type PatientCheck =
   | { kind: 'passed'; cookie: string; maxAgeSeconds: number }
   | { kind: 'wrong'; triesLeft: number }
   | { kind: 'locked'; until: number };
-
-const MONTHS = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
-const ISO = /^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$/;
-
-/**
- * What a person types for a date of birth, as `YYYY-MM-DD`: `1980-04-23`, `1980-4-23`,
- * `04/23/1980` (US order), with spaces around; undefined when it is not a real date.
- */
-export function normaliseBirthDate(text: string): string | undefined {
-  const trimmed = text.trim().replace(/\s+/g, '');
-  const iso = ISO.exec(trimmed);
-  const us = MONTHS.exec(trimmed);
-  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : us ? [us[3], us[1], us[2]] : [];
-  if (!y || !m || !d) return undefined;
-  const value = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  const ms = Date.parse(`${value}T00:00:00.000Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value ? value : undefined;
-}
 
 /**
  * Issue 10 item 1 — the letter opens only for its patient: the shopper link shows the outcome, and

@@ -21,7 +21,9 @@ export class SurveyDraftsRepository {
     await db
       .insertInto('survey_drafts')
       .values(row)
-      .onConflict((oc) => oc.column('session_id').doUpdateSet({ answers: row.answers, updated_at: row.updated_at }))
+      .onConflict((oc) =>
+        oc.column('session_id').doUpdateSet({ answers: row.answers, updated_at: row.updated_at }),
+      )
       .execute();
   }
 

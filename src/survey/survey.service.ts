@@ -1,4 +1,5 @@
 import type { AuditService } from '../audit/audit.service.js';
+import type { ChannelBranding, ChannelsService } from '../channels/channels.service.js';
 import type { Database } from '../db/database.js';
 import { type Tx, transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
@@ -10,11 +11,19 @@ import type { SessionPatch, SessionRow, SessionsRepository } from '../sessions/s
 import type { RejectionReason } from '../sessions/sessions.vocabulary.js';
 import type { SurveyDefinition } from './definition.js';
 import { prescreen, type SurveyAnswers } from './prescreen.js';
+import type { SurveyDraftsRepository } from './survey-drafts.repository.js';
 import type { SurveyResponsesRepository } from './survey-responses.repository.js';
 
 /** What the shopper's link shows, by session status (SPEC §2.2). */
 export type ShopperPage =
-  | { kind: 'form'; session: SessionRow }
+  | {
+      kind: 'form';
+      session: SessionRow;
+      /** Who the shopper is buying from (issue 10 item 6). */
+      merchant: ChannelBranding;
+      /** Answers saved before (issue 10 item 6): the form shows them again. */
+      draft: Record<string, string | string[]> | undefined;
+    }
   | { kind: 'in_review' }
   | { kind: 'approved'; session: SessionRow }
   | { kind: 'rejected'; reason: RejectionReason | null; failureUrl: string | null };
@@ -37,6 +46,7 @@ export interface LinkFields {
 }
 
 const answersContext = (sessionId: string) => `survey_responses.answers:${sessionId}`;
+const draftContext = (sessionId: string) => `survey_drafts.answers:${sessionId}`;
 
 /** `{{qualification_session_id}}` in a merchant URL becomes the id (also when URL-encoded). */
 export function fillSessionUrl(url: string, sessionId: string): string {
@@ -61,12 +71,17 @@ export class SurveyService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
-    private readonly repos: { sessions: SessionsRepository; responses: SurveyResponsesRepository },
+    private readonly repos: {
+      sessions: SessionsRepository;
+      responses: SurveyResponsesRepository;
+      drafts: SurveyDraftsRepository;
+    },
     /** The current service secret first, then previous ones (issue 13 item 2). */
     private readonly linkSecrets: readonly Buffer[],
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
     private readonly audit: AuditService,
+    private readonly channels: Pick<ChannelsService, 'branding'>,
     readonly definition: SurveyDefinition,
   ) {}
 
@@ -113,6 +128,7 @@ export class SurveyService {
           { email: submission.email, state: submission.state },
           { type: 'shopper' },
         );
+        await this.repos.drafts.delete(tx.db, session.id);
         await this.repos.responses.insert(tx.db, {
           session_id: session.id,
           answers: this.cipher.encryptJson(answers, answersContext(session.id)),
@@ -129,6 +145,24 @@ export class SurveyService {
     );
     if ('closed' in outcome) return { kind: 'closed', page: await this.pageFor(outcome.closed) };
     return { kind: 'submitted', redirect: outcome.redirect };
+  }
+
+  /**
+   * Issue 10 item 6 — answers typed so far survive a reload without JavaScript: the form posts
+   * them ("Save my answers", or a form with errors) and they are kept sealed until Submit.
+   */
+  async saveDraft(
+    sessionId: string,
+    token: unknown,
+    typed: Record<string, string | string[]>,
+  ): Promise<void> {
+    const session = await this.authorisedSession(sessionId, token);
+    if (session.status !== 'pending') return;
+    await this.repos.drafts.save(this.database.db, {
+      session_id: session.id,
+      answers: this.cipher.encryptJson(typed, draftContext(session.id)),
+      updated_at: this.clock.now(),
+    });
   }
 
   /** SPEC §2.2 — decline: back to the merchant; the session stays `pending` so the link still works. */
@@ -160,8 +194,20 @@ export class SurveyService {
 
   private async pageFor(session: SessionRow): Promise<ShopperPage> {
     switch (session.status) {
-      case 'pending':
-        return { kind: 'form', session };
+      case 'pending': {
+        const draft = await this.repos.drafts.find(this.database.db, session.id);
+        return {
+          kind: 'form',
+          session,
+          merchant: await this.channels.branding(session.sales_channel_id),
+          draft: draft
+            ? this.cipher.decryptJson<Record<string, string | string[]>>(
+                draft.answers,
+                draftContext(session.id),
+              )
+            : undefined,
+        };
+      }
       case 'processing':
         return { kind: 'in_review' };
       case 'approved':

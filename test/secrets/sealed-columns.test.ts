@@ -57,6 +57,10 @@ describe('the registry of sealed columns (issue 13 item 2)', () => {
           : await agent.post(`/console/sessions/${session.id}/${decision}`, fields);
       assert.equal(decided.statusCode, 303, show(decided));
     }
+    // Issue 10 item 6: answers saved before Submit are sealed too.
+    const drafted = await createSession(t, channel);
+    const saved = await submitSurvey(t, drafted, { action: 'save' });
+    assert.equal(saved.statusCode, 200, show(saved));
     const endpoint = await t.services.webhookEndpoints.create(channel.channelId, {
       url: 'https://93.184.215.14/h',
     });
