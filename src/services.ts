@@ -56,7 +56,7 @@ export function createServices(
 ): Services {
   const events = new EventsService(clock, repos);
   const channels = new ChannelsService(database, clock, repos.channels);
-  const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys);
+  const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys, config.secret);
   const mail = new MailService(
     database,
     clock,
