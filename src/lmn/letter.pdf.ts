@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
-import QRCode from 'qrcode';
 import type { Config } from '../config.js';
 import { day, type LetterContent, signatureLine, stateName, TEST_MARK } from './lmn.views.js';
 
@@ -25,6 +23,11 @@ function loadFonts(): { regular: Buffer; bold: Buffer } {
  * verification code as text and as a QR code. A test letter carries its mark at top and bottom.
  */
 export async function letterPdf(content: LetterContent, paper: LetterPaper): Promise<Buffer> {
+  // Loaded on the first letter, not at start-up.
+  const [{ default: PDFDocument }, { default: QRCode }] = await Promise.all([
+    import('pdfkit'),
+    import('qrcode'),
+  ]);
   const { regular, bold } = loadFonts();
   const qr = content.verification
     ? await QRCode.toBuffer(content.verification.url, { type: 'png', margin: 1, width: 180 })
