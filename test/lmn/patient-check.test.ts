@@ -201,3 +201,26 @@ describe('the patient check before the letter (issue 10 item 1)', () => {
     assert.ok(!page.body.includes('Date of birth'), show(page));
   });
 });
+
+describe('per-address limit on the patient check (issue 10 item 5)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp({
+      env: { QUALIFY_PATIENT_CHECK_LIMIT_PER_MINUTE: '2', QUALIFY_VERIFY_LIMIT_PER_MINUTE: '2' },
+    });
+  });
+  after(() => t.close());
+
+  it('answers 429 once an address has used its budget, on the check and on /verify', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1)
+      statuses.push(
+        (await postForm(t, '/q/qs_x/patient-check', { t: 'x', date_of_birth: '1970-01-01' })).statusCode,
+      );
+    assert.deepEqual(statuses, [403, 403, 429]);
+    const verify: number[] = [];
+    for (const url of ['/verify', '/verify/ZZZZZZZZZZ', '/verify'])
+      verify.push((await t.app.inject({ url })).statusCode);
+    assert.deepEqual(verify, [200, 404, 429]);
+  });
+});
