@@ -33,9 +33,11 @@ const DIST = join(ROOT, 'dist');
 /**
  * Left in node_modules and loaded from there at run time: better-sqlite3 loads a native addon
  * from its own directory, and pg-native is pg's optional native driver (not installed; pg only
- * loads it when asked to).
+ * loads it when asked to). pdfkit requires its standard fonts through package `imports`
+ * (`#standard-fonts/...`), which only resolve inside its own package; it is loaded on the first
+ * letter PDF only.
  */
-const EXTERNAL = ['better-sqlite3', 'pg-native'];
+const EXTERNAL = ['better-sqlite3', 'pg-native', 'pdfkit'];
 /**
  * Bundled, but they read files that sit beside their code (@fastify/swagger-ui serves its
  * static/ directory): `__dirname` in their modules is resolved at run time to the module's

@@ -33,6 +33,9 @@ async function seedEmptyDatabase(services: Services): Promise<FirstStartCredenti
       npi: '1234567893',
       credentials: 'MD',
       states: Object.keys(US_STATES),
+      // Issue 10 item 3: approving needs a licence number for the patient's state.
+      licenses: Object.fromEntries(Object.keys(US_STATES).map((state) => [state, `DEMO-${state}`])),
+      practiceAddress: 'Demo practice (not a real clinic)',
     });
     credentials.clinician = { email: demo.email, password: demo.password! };
   }

@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkedSecret, localSecret, parsePreviousSecrets } from './secrets/secret-sources.js';
+
+/** Issue 10 item 3 — the paper sizes the letter PDF is laid out for. */
+export const LETTER_PAPERS = ['A4', 'LETTER'] as const;
+type LetterPaper = (typeof LETTER_PAPERS)[number];
 
 export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -33,6 +38,8 @@ export interface Config {
     readonly verify: number;
     /** Sign-in pages and posts (console, later the dashboard). */
     readonly signIn: number;
+    /** Issue 10 item 5 — the letter's date-of-birth check. */
+    readonly patientCheck: number;
   };
   /** Fastify's `trustProxy`: whose X-Forwarded-For gives the client address the IP limits count. */
   readonly trustProxy: boolean | number | string;
@@ -40,8 +47,16 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** SPEC §3.4 — how long a claimed webhook delivery stays an instance's before another may take it over. */
   readonly webhookLeaseMs: number;
-  /** `SMTP_URL` (`smtp://user:pass@host:587`, `smtps://…`): outgoing mail; undefined when unset. */
+  /** Issue 10 item 3 — the letter PDF's paper size (`QUALIFY_LETTER_PAPER`, default LETTER). */
+  readonly letterPaper: LetterPaper;
+  /** Issue 10 item 2 — `SMTP_URL` (`smtp://user:pass@host:587`, `smtps://…`); unset: `.eml` files outside production. */
   readonly smtpUrl: string | undefined;
+  /** `MAIL_FROM`: the sender of every message. */
+  readonly mailFrom: string;
+  /** `MAIL_DISABLED=true`: no message is sent or written (production without SMTP). */
+  readonly mailDisabled: boolean;
+  /** Issue 10 item 6 — the privacy notice page's text (`QUALIFY_PRIVACY_NOTICE_FILE`); unset: the shipped default. */
+  readonly privacyNoticeFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +136,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     surveyPosts: perIp('QUALIFY_SURVEY_LIMIT_PER_MINUTE', 30),
     verify: perIp('QUALIFY_VERIFY_LIMIT_PER_MINUTE', 60),
     signIn: perIp('QUALIFY_SIGN_IN_LIMIT_PER_MINUTE', 20),
+    patientCheck: perIp('QUALIFY_PATIENT_CHECK_LIMIT_PER_MINUTE', 10),
   });
   const trustProxy = parseTrustProxy(env.QUALIFY_TRUST_PROXY, problems);
   const dbPoolSize = parseInteger(env.DATABASE_POOL_SIZE, 10, 'DATABASE_POOL_SIZE', 1, 1000, problems);
@@ -143,6 +159,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems,
   );
 
+  const letterPaper = (env.QUALIFY_LETTER_PAPER ?? 'LETTER').toUpperCase();
+  if (!(LETTER_PAPERS as readonly string[]).includes(letterPaper))
+    problems.push(`QUALIFY_LETTER_PAPER must be A4 or LETTER (got "${env.QUALIFY_LETTER_PAPER}")`);
+
   let smtpUrl: string | undefined;
   if (env.SMTP_URL !== undefined && env.SMTP_URL !== '') {
     try {
@@ -155,6 +175,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       problems.push('SMTP_URL must be an smtp:// or smtps:// URL with a host');
     }
   }
+  const mailDisabled = parseBoolean(env.MAIL_DISABLED, false, 'MAIL_DISABLED', problems);
+  if (production && smtpUrl === undefined && !mailDisabled)
+    problems.push('SMTP_URL is required when QUALIFY_ENV=production (or set MAIL_DISABLED=true)');
+  let mailFrom = env.MAIL_FROM ?? `Qualify <no-reply@${hostOf(publicUrl)}>`;
+  if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) {
+    problems.push(
+      'MAIL_FROM must be an email address, optionally with a name ("Shop <no-reply@shop.example>")',
+    );
+    mailFrom = 'Qualify <no-reply@localhost>';
+  }
+
+  const privacyNoticeFile =
+    env.QUALIFY_PRIVACY_NOTICE_FILE === undefined || env.QUALIFY_PRIVACY_NOTICE_FILE === ''
+      ? undefined
+      : resolve(cwd, env.QUALIFY_PRIVACY_NOTICE_FILE);
+  if (privacyNoticeFile !== undefined && !existsSync(privacyNoticeFile))
+    problems.push(`QUALIFY_PRIVACY_NOTICE_FILE names a file that does not exist (${privacyNoticeFile})`);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -175,8 +212,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dbPoolSize,
     dbStatementTimeoutMs,
     webhookLeaseMs,
+    letterPaper: letterPaper as LetterPaper,
     smtpUrl,
+    mailFrom,
+    mailDisabled,
+    privacyNoticeFile,
   });
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname || 'localhost';
+  } catch {
+    return 'localhost';
+  }
 }
 
 function parseInteger(

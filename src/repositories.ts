@@ -9,9 +9,12 @@ import { DashboardUsersRepository } from './dashboard/dashboard-users.repository
 import type { DB } from './db/schema.js';
 import { EventsRepository } from './events/events.repository.js';
 import { IdempotencyKeysRepository } from './idempotency/idempotency.repository.js';
+import { LetterChecksRepository } from './lmn/letter-checks.repository.js';
 import { LmnRepository } from './lmn/lmn.repository.js';
+import { MailOutboxRepository } from './mail/mail-outbox.repository.js';
 import { KeyCheckRepository } from './secrets/key-check.repository.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SurveyDraftsRepository } from './survey/survey-drafts.repository.js';
 import { SurveyResponsesRepository } from './survey/survey-responses.repository.js';
 import { DeliveriesRepository } from './webhooks/deliveries.repository.js';
 import { EndpointsRepository } from './webhooks/endpoints.repository.js';
@@ -31,8 +34,11 @@ export interface Repositories {
   readonly clinicians: CliniciansRepository;
   readonly consoleSessions: ConsoleSessionsRepository;
   readonly surveyResponses: SurveyResponsesRepository;
+  readonly surveyDrafts: SurveyDraftsRepository;
   readonly reviews: ReviewsRepository;
   readonly lmns: LmnRepository;
+  readonly letterChecks: LetterChecksRepository;
+  readonly mailOutbox: MailOutboxRepository;
   readonly audit: AuditRepository;
   readonly keyChecks: KeyCheckRepository;
   readonly dashboardUsers: DashboardUsersRepository;
@@ -53,8 +59,11 @@ export function createRepositories(): Repositories {
     clinicians: new CliniciansRepository(),
     consoleSessions: new ConsoleSessionsRepository(),
     surveyResponses: new SurveyResponsesRepository(),
+    surveyDrafts: new SurveyDraftsRepository(),
     reviews: new ReviewsRepository(),
     lmns: new LmnRepository(),
+    letterChecks: new LetterChecksRepository(),
+    mailOutbox: new MailOutboxRepository(),
     audit: new AuditRepository(),
     keyChecks,
     dashboardUsers: new DashboardUsersRepository(),
@@ -72,6 +81,7 @@ export function createRepositories(): Repositories {
  */
 export const TABLE_OWNERS = {
   sales_channels: 'channels',
+  sales_channel_settings: 'channels',
   api_keys: 'channels',
   qualification_sessions: 'sessions',
   session_transitions: 'sessions',
@@ -87,6 +97,9 @@ export const TABLE_OWNERS = {
   survey_responses: 'surveyResponses',
   reviews: 'reviews',
   lmns: 'lmns',
+  letter_checks: 'letterChecks',
+  mail_outbox: 'mailOutbox',
+  survey_drafts: 'surveyDrafts',
   audit_log: 'audit',
   audit_head: 'audit',
   key_checks: 'keyChecks',

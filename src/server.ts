@@ -86,16 +86,41 @@ export async function startServer(config: Config): Promise<RunningServer> {
   webhooks.dispatcher.start();
   // The id recorded with every delivery attempt and lease (SPEC §3.4): which instance sent what.
   logger.info({ instance: webhooks.dispatcher.instanceId }, 'webhook dispatcher started');
+  // Issue 10 item 2 — the shopper's emails, sent after commit from the mail outbox.
+  const mailer = config.mailDisabled ? undefined : await startMailer(services, logger);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await app.close();
       await webhooks.stop();
+      await mailer?.stop();
       await services.notifications.close();
       await database.close();
     })();
     return stopping;
   };
   return { app, services, address, stop };
+}
+
+/** SMTP when `SMTP_URL` is set; otherwise (development) `.eml` files under ./data/mail, each path logged. */
+async function startMailer(services: Services, logger: pino.Logger) {
+  const [{ MailDispatcher }, { fileTransport, smtpTransport }, { join }] = await Promise.all([
+    import('./mail/mail.dispatcher.js'),
+    import('./mail/mail.transport.js'),
+    import('node:path'),
+  ]);
+  const { config } = services;
+  const log = logger.child({ component: 'mail' });
+  const transport = config.smtpUrl
+    ? smtpTransport(config.smtpUrl)
+    : fileTransport(join(config.dataDir, 'mail'), (file) => log.info({ file }, 'mail written'));
+  const dispatcher = new MailDispatcher({
+    mail: services.mail,
+    transport,
+    onError: (error) => log.error({ err: error }, 'mail outbox pass failed'),
+  });
+  dispatcher.start();
+  log.info({ transport: config.smtpUrl ? 'smtp' : 'files' }, 'mail dispatcher started');
+  return dispatcher;
 }

@@ -10,7 +10,9 @@ import { Notifications } from './db/notifications.js';
 import { EventsService } from './events/events.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { type Clock, systemClock } from './lib/clock.js';
+import { LetterAccessService } from './lmn/letter-access.service.js';
 import { LmnService } from './lmn/lmn.service.js';
+import { MailService } from './mail/mail.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { PhiCipher } from './phi/phi.cipher.js';
 import { createRepositories, type Repositories } from './repositories.js';
@@ -37,6 +39,8 @@ export interface Services {
   readonly events: EventsService;
   readonly idempotency: IdempotencyService;
   readonly lifecycle: LifecycleService;
+  /** Issue 10 item 2 — the mail outbox; other services enqueue through `enqueue(tx, …)`. */
+  readonly mail: MailService;
   readonly sessions: SessionsService;
   readonly metrics: MetricsService;
   readonly webhookEndpoints: WebhookEndpointsService;
@@ -45,6 +49,7 @@ export interface Services {
   readonly clinicians: CliniciansService;
   readonly consoleAuth: ConsoleAuthService;
   readonly lmn: LmnService;
+  readonly letterAccess: LetterAccessService;
   readonly survey: SurveyService;
   readonly review: ReviewService;
   /** Issue 12 — a session's transitions, events and deliveries; the overview's aggregates. */
@@ -61,8 +66,15 @@ export function createServices(
 ): Services {
   const notifications = new Notifications(database);
   const events = new EventsService(clock, repos, notifications);
-  const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys);
-  const lifecycle = new LifecycleService(clock, repos.sessions, events);
+  const channels = new ChannelsService(database, clock, repos.channels);
+  const idempotency = new IdempotencyService(database, clock, repos.idempotencyKeys, config.secret);
+  const mail = new MailService(
+    database,
+    clock,
+    { outbox: repos.mailOutbox, sessions: repos.sessions, channels: repos.channels },
+    config,
+  );
+  const lifecycle = new LifecycleService(clock, repos.sessions, events, mail);
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
   // SPEC §2 — the human side: survey, console, letters, health-data protection.
   const cipher = new PhiCipher(config.secret, config.previousSecrets);
@@ -72,13 +84,22 @@ export function createServices(
   const survey = new SurveyService(
     database,
     clock,
-    { sessions: repos.sessions, responses: repos.surveyResponses },
+    { sessions: repos.sessions, responses: repos.surveyResponses, drafts: repos.surveyDrafts },
     [config.secret, ...config.previousSecrets],
     cipher,
     lifecycle,
     audit,
-    lmn,
+    channels,
     loadSurveyDefinition(),
+  );
+  const letterAccess = new LetterAccessService(
+    database,
+    clock,
+    { sessions: repos.sessions, letterChecks: repos.letterChecks },
+    [config.secret, ...config.previousSecrets],
+    survey,
+    lmn,
+    audit,
   );
   return {
     config,
@@ -86,11 +107,17 @@ export function createServices(
     clock,
     repositories: repos,
     notifications,
-    channels: new ChannelsService(database, clock, repos.channels),
+    channels,
     events,
     idempotency,
     lifecycle,
-    sessions: new SessionsService(database, clock, repos.sessions, idempotency, lifecycle, presenter),
+    mail,
+    sessions: new SessionsService(database, clock, repos.sessions, idempotency, lifecycle, presenter, {
+      answers: (id) => survey.answers(id),
+      issue: async (tx, approved, answers, skus) => {
+        await lmn.issueTestLetter(tx, approved, answers, survey.definition, skus);
+      },
+    }),
     metrics: new MetricsService(database, clock, repos),
     webhookEndpoints: new WebhookEndpointsService(
       database,
@@ -105,6 +132,7 @@ export function createServices(
     clinicians,
     consoleAuth: new ConsoleAuthService(database, clock, repos.consoleSessions, clinicians, audit),
     lmn,
+    letterAccess,
     survey,
     review: new ReviewService(
       database,

@@ -8,6 +8,12 @@ export const AUDIT_ACTIONS = [
   'session.reject',
   'session.auto_reject',
   'clinician.add',
+  'clinician.profile',
+  'letter.check_passed',
+  'letter.check_failed',
+  'letter.check_locked',
+  'letter.view',
+  'letter.download',
   // Issue 12 — the merchant dashboard.
   'dashboard.sign_in',
   'dashboard.sign_in_failed',
@@ -20,5 +26,12 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_ACTOR_TYPES = ['clinician', 'rules', 'operator', 'anonymous', 'merchant_user'] as const;
+export const AUDIT_ACTOR_TYPES = [
+  'clinician',
+  'rules',
+  'operator',
+  'anonymous',
+  'merchant_user',
+  'shopper',
+] as const;
 export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];

@@ -1,11 +1,12 @@
 import type { Engine } from '../db/database.js';
 import { likeEscaped, lockRows, startsWithPattern } from '../db/dialect.js';
 import { precompiled } from '../db/precompiled.js';
-import type { ApiKeyTable, SalesChannelTable } from '../db/schema.js';
+import type { ApiKeyTable, SalesChannelSettingsTable, SalesChannelTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 
 export type ChannelRow = SalesChannelTable;
 export type ApiKeyRow = ApiKeyTable;
+export type ChannelSettingsRow = SalesChannelSettingsTable;
 
 const KEY_COLUMNS = [
   'id',
@@ -20,6 +21,24 @@ const KEY_COLUMNS = [
 export class ChannelsRepository {
   async insertChannel(db: Executor, row: ChannelRow): Promise<void> {
     await db.insertInto('sales_channels').values(row).execute();
+  }
+
+  /** Issue 10 item 6 — the channel's survey settings, if it set any. */
+  async findSettings(db: Executor, channelId: string): Promise<ChannelSettingsRow | undefined> {
+    return db
+      .selectFrom('sales_channel_settings')
+      .select(['sales_channel_id', 'display_name', 'logo_url', 'support_email', 'updated_at'])
+      .where('sales_channel_id', '=', channelId)
+      .executeTakeFirst();
+  }
+
+  async saveSettings(db: Executor, row: ChannelSettingsRow): Promise<void> {
+    const { sales_channel_id: _, ...fields } = row;
+    await db
+      .insertInto('sales_channel_settings')
+      .values(row)
+      .onConflict((oc) => oc.column('sales_channel_id').doUpdateSet(fields))
+      .execute();
   }
 
   async insertKey(db: Executor, row: ApiKeyRow): Promise<void> {

@@ -3,9 +3,17 @@ import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { newId, randomToken } from '../lib/ids.js';
 import { hashApiKey } from '../lib/tokens.js';
-import type { ApiKeyRow, ChannelRow, ChannelsRepository } from './channels.repository.js';
+import type { ApiKeyRow, ChannelRow, ChannelSettingsRow, ChannelsRepository } from './channels.repository.js';
 import { ApiKeyCache } from './key-cache.js';
 import { KeyUsage } from './key-usage.js';
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    return new URL(text).protocol === 'https:' && text.length <= 2048;
+  } catch {
+    return false;
+  }
+}
 
 export interface CreatedChannel {
   sales_channel_id: string;
@@ -21,6 +29,20 @@ export interface CreatedKey {
 }
 
 export class OperatorError extends Error {}
+
+/** Issue 10 item 6 — what the survey shows about the merchant; undefined leaves a setting as it is, '' clears it. */
+export interface ChannelSettingsInput {
+  displayName?: string;
+  logoUrl?: string;
+  supportEmail?: string;
+}
+
+/** How the survey names the merchant. */
+export interface ChannelBranding {
+  displayName: string;
+  logoUrl: string | null;
+  supportEmail: string | null;
+}
 
 /** Visible part of a key, enough to name it for revocation without revealing it. */
 const PREFIX_LENGTH = 16;
@@ -52,6 +74,44 @@ export class ChannelsService {
       await this.repo.insertKey(trx, this.keyRow(channel.id, apiKey));
     });
     return { sales_channel_id: channel.id, name: channel.name, livemode, api_key: apiKey };
+  }
+
+  /** Issue 10 item 6 — display name, logo URL (https) and support email, checked and saved. */
+  async updateSettings(channelId: string, input: ChannelSettingsInput): Promise<ChannelSettingsRow> {
+    const channel = await this.repo.findChannel(this.database.db, channelId);
+    if (!channel) throw new OperatorError(`no sales channel ${channelId}`);
+    const current = await this.repo.findSettings(this.database.db, channelId);
+    const pick = (given: string | undefined, was: string | null | undefined) =>
+      given === undefined ? (was ?? null) : given.trim() === '' ? null : given.trim();
+    const row: ChannelSettingsRow = {
+      sales_channel_id: channelId,
+      display_name: pick(input.displayName, current?.display_name),
+      logo_url: pick(input.logoUrl, current?.logo_url),
+      support_email: pick(input.supportEmail, current?.support_email),
+      updated_at: this.clock.now(),
+    };
+    const problems: string[] = [];
+    if (row.display_name !== null && row.display_name.length > 100)
+      problems.push('--display-name must be at most 100 characters');
+    if (row.logo_url !== null && !isHttpsUrl(row.logo_url))
+      problems.push('--logo-url must be an https:// URL');
+    if (row.support_email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(row.support_email))
+      problems.push('--support-email must be an email address');
+    if (problems.length > 0) throw new OperatorError(problems.join('; '));
+    await this.repo.saveSettings(this.database.db, row);
+    return row;
+  }
+
+  async branding(channelId: string): Promise<ChannelBranding> {
+    const [channel, settings] = await Promise.all([
+      this.repo.findChannel(this.database.db, channelId),
+      this.repo.findSettings(this.database.db, channelId),
+    ]);
+    return {
+      displayName: settings?.display_name ?? channel?.name ?? 'the store',
+      logoUrl: settings?.logo_url ?? null,
+      supportEmail: settings?.support_email ?? null,
+    };
   }
 
   async createKey(channelId: string): Promise<CreatedKey> {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { output, withServices } from './context.js';
 
 async function readStdin(): Promise<string> {
@@ -10,6 +10,13 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/** `--license CA=A12345`, repeatable: collected into one object. */
+function collectLicense(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('expected STATE=NUMBER, e.g. CA=A12345');
+  return { ...previous, [value.slice(0, at).trim().toUpperCase()]: value.slice(at + 1).trim() };
+}
+
 /** SPEC §4.1 — `qualify clinician add|list`: clinician accounts for the review console. */
 export function registerClinicianCommands(program: Command): void {
   const clinician = program.command('clinician').description('clinician accounts for the review console');
@@ -19,7 +26,14 @@ export function registerClinicianCommands(program: Command): void {
     .requiredOption('--email <email>', 'sign-in email')
     .requiredOption('--name <name>', 'full name as printed on letters')
     .requiredOption('--npi <npi>', '10-digit National Provider Identifier')
-    .requiredOption('--states <codes>', 'licensed US states, comma-separated (e.g. CA,NY)')
+    .option('--states <codes>', 'licensed US states, comma-separated (e.g. CA,NY)', '')
+    .option(
+      '--license <state=number>',
+      'licence number for a state, repeatable (e.g. --license CA=A12345); the state joins --states',
+      collectLicense,
+      {} as Record<string, string>,
+    )
+    .option('--practice-address <text>', 'practice address printed on letters')
     .option('--credentials <text>', 'credentials printed after the name', 'MD')
     .option('--password-stdin', 'read the password from standard input', false)
     .option('--json', 'print JSON', false)
@@ -29,6 +43,8 @@ export function registerClinicianCommands(program: Command): void {
         name: string;
         npi: string;
         states: string;
+        license: Record<string, string>;
+        practiceAddress?: string;
         credentials: string;
         passwordStdin: boolean;
         json: boolean;
@@ -41,6 +57,8 @@ export function registerClinicianCommands(program: Command): void {
             npi: opts.npi,
             credentials: opts.credentials,
             states: opts.states.split(','),
+            licenses: opts.license,
+            ...(opts.practiceAddress !== undefined ? { practiceAddress: opts.practiceAddress } : {}),
             ...(password !== undefined ? { password } : {}),
           }),
         );

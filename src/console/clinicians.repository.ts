@@ -10,6 +10,8 @@ const COLUMNS = [
   'npi',
   'credentials',
   'states',
+  'licenses',
+  'practice_address',
   'password_hash',
   'created_at',
   'disabled_at',
@@ -17,6 +19,11 @@ const COLUMNS = [
 
 export function clinicianStates(row: Pick<ClinicianRow, 'states'>): string[] {
   return JSON.parse(row.states) as string[];
+}
+
+/** State code → licence number (issue 10 item 3). */
+export function clinicianLicenses(row: Pick<ClinicianRow, 'licenses'>): Record<string, string> {
+  return JSON.parse(row.licenses) as Record<string, string>;
 }
 
 export class CliniciansRepository {
@@ -34,6 +41,15 @@ export class CliniciansRepository {
       .select(COLUMNS)
       .where('email', '=', email.toLowerCase())
       .executeTakeFirst();
+  }
+
+  /** The clinician's own profile (issue 10 item 3): practice address and licence numbers. */
+  async updateProfile(
+    db: Executor,
+    id: string,
+    profile: Pick<ClinicianRow, 'licenses' | 'practice_address'>,
+  ): Promise<void> {
+    await db.updateTable('clinicians').set(profile).where('id', '=', id).execute();
   }
 
   async list(db: Executor): Promise<ClinicianRow[]> {

@@ -1,8 +1,9 @@
 import { type Static, Type } from 'typebox';
-import { defineForm, type FieldErrors } from '../html/forms.js';
+import { defineForm, type FieldErrors, type FormInput } from '../html/forms.js';
 import { MAX_VALIDITY_DAYS } from '../sessions/lifecycle.service.js';
 import type { OrderItem } from '../sessions/sessions.schemas.js';
 import { REJECTION_REASONS } from '../sessions/sessions.vocabulary.js';
+import { LICENSE_NUMBER_PATTERN, PRACTICE_ADDRESS_MAX } from './clinicians.service.js';
 
 /** SPEC §2.3 — the console's forms, each validated by `defineForm` with its messages in plain words. */
 
@@ -28,10 +29,28 @@ export const SignInForm = defineForm(
   }),
 );
 
+export const ITEM_TEXT_MAX = 200;
+
+const ItemTexts = (what: string) =>
+  Type.Array(Type.String({ maxLength: ITEM_TEXT_MAX }), {
+    default: [],
+    'x-in-order': true,
+    'x-invalid': `Keep each item's ${what} under ${ITEM_TEXT_MAX} characters.`,
+  });
+
 const ApproveSchema = Type.Object({
   _csrf: csrf,
-  /** The covered items: one checkbox per order item, all checked at first. */
+  /** `preview` shows the exact letter; `confirm` signs what was previewed (issue 11 item 5). */
+  action: Type.Enum(['preview', 'confirm'], { default: 'preview' }),
+  /** The digest of the previewed decision: a confirm of anything else is previewed again. */
+  previewed: Type.String({ default: '' }),
+  /** The covered items: one checkbox per order item, none ticked at first (issue 11 item 5). */
   sku: Type.Array(Type.String(), { default: [] }),
+  /** The diagnoses relied on, by ICD-10-CM code, from the survey definition. */
+  diagnosis: Type.Array(Type.String(), { default: [] }),
+  /** Per order item, in order: recommended use and duration (defaults from the definition). */
+  use: ItemTexts('recommended use'),
+  duration: ItemTexts('duration'),
   validity_days: Type.Integer({
     minimum: 1,
     maximum: MAX_VALIDITY_DAYS,
@@ -40,12 +59,24 @@ const ApproveSchema = Type.Object({
   note: Note,
 });
 export type ApproveValues = Static<typeof ApproveSchema>;
+export type ApproveInput = FormInput<ApproveValues>;
 
 export const ApproveForm = defineForm(ApproveSchema, {
-  check(values, { items }: { items: readonly OrderItem[] }): FieldErrors<ApproveValues> {
-    return items.length > 0 && values.sku?.length === 0
-      ? { sku: 'Choose at least one covered item, or reject with “items not covered”.' }
-      : {};
+  check(
+    values,
+    { items, diagnoses }: { items: readonly OrderItem[]; diagnoses: ReadonlySet<string> },
+  ): FieldErrors<ApproveValues> {
+    const errors: FieldErrors<ApproveValues> = {};
+    if (items.length > 0 && (values.sku?.length ?? 0) === 0)
+      errors.sku = 'Choose at least one covered item, or reject with “items not covered”.';
+    const skus = new Set(items.map((i) => i.sku));
+    if (values.sku?.some((sku) => !skus.has(sku))) errors.sku = 'Choose from the items of this order.';
+    if ((values.diagnosis?.length ?? 0) === 0)
+      errors.diagnosis = 'Choose at least one diagnosis the items treat, or reject.';
+    else if (values.diagnosis?.some((code) => !diagnoses.has(code)))
+      errors.diagnosis = 'Choose from the diagnoses listed.';
+    // An item's use or duration left empty takes the definition's default (shown in the preview).
+    return errors;
   },
 });
 
@@ -60,3 +91,25 @@ export const RejectForm = defineForm(RejectSchema);
 
 /** The errors the review page can show, next to the decision they belong to. */
 export type DecisionErrors = FieldErrors<ApproveValues & RejectValues>;
+
+/** Issue 10 item 3 — the clinician's profile: one licence number per licensed state, in order. */
+const ProfileSchema = Type.Object({
+  _csrf: csrf,
+  practice_address: Type.String({
+    default: '',
+    maxLength: PRACTICE_ADDRESS_MAX,
+    'x-invalid': `Keep the practice address under ${PRACTICE_ADDRESS_MAX} characters.`,
+  }),
+  license_state: Type.Array(Type.String(), { default: [], 'x-in-order': true }),
+  license_number: Type.Array(Type.String({ pattern: `^(|${LICENSE_NUMBER_PATTERN.source.slice(1, -1)})$` }), {
+    default: [],
+    'x-in-order': true,
+    'x-invalid':
+      'A licence number is letters and digits (dashes, dots, slashes and spaces allowed), up to 40.',
+  }),
+});
+export type ProfileValues = Static<typeof ProfileSchema>;
+export type ProfileErrors = FieldErrors<ProfileValues>;
+export type ProfileInput = FormInput<ProfileValues>;
+
+export const ProfileForm = defineForm(ProfileSchema);

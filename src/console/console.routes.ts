@@ -1,16 +1,33 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { FormResult } from '../html/forms.js';
+import type { FormInput, FormResult } from '../html/forms.js';
 import { html } from '../html/html.js';
 import { messagePage } from '../html/layout.js';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { randomToken } from '../lib/ids.js';
 import { formatVerificationCode } from '../lmn/lmn.code.js';
 import type { Services } from '../services.js';
-import { ApproveForm, CsrfForm, type DecisionErrors, RejectForm, SignInForm } from './console.forms.js';
-import { alreadyReviewedPage, queuePage, reviewPage, signInPage } from './console.views.js';
+import { diagnosesOf } from '../survey/definition.js';
+import {
+  ApproveForm,
+  type ApproveInput,
+  CsrfForm,
+  ProfileForm,
+  RejectForm,
+  SignInForm,
+} from './console.forms.js';
+import {
+  alreadyReviewedPage,
+  previewContent,
+  profilePage,
+  queuePage,
+  type ReviewPageOptions,
+  reviewPage,
+  signInPage,
+} from './console.views.js';
 import { type ConsoleContext, IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';
+import { type ApproveDecision, decisionDigest } from './review.service.js';
 
 const SESSION_COOKIE = 'qualify_console';
 /** Double-submit token for the sign-in form, which has no session yet. */
@@ -126,7 +143,7 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     context: SignedIn,
     sessionId: string,
     status: number,
-    errors?: DecisionErrors,
+    extra: Pick<ReviewPageOptions, 'errors' | 'input' | 'preview'> = {},
   ) => {
     const view = await review.open(context.clinician, sessionId);
     if (view.state === 'reviewed') {
@@ -141,7 +158,8 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
         view,
         definition: survey.definition,
         now: clock.now(),
-        ...(errors ? { errors } : {}),
+        license: review.licenseFor(context.clinician, view.session),
+        ...extra,
       }),
     );
   };
@@ -164,7 +182,13 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
   const decisionRoute = <T>(
     decision: 'approve' | 'reject',
     parse: (body: unknown, context: SignedIn, id: string) => Promise<FormResult<T>>,
-    act: (context: SignedIn, id: string, values: T) => Promise<string>,
+    act: (
+      reply: FastifyReply,
+      context: SignedIn,
+      id: string,
+      values: T,
+      input: FormInput<T>,
+    ) => Promise<string | FastifyReply>,
   ) =>
     app.post(
       `/console/sessions/:id/${decision}`,
@@ -174,21 +198,39 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
         if (!context) return reply;
         const id = request.params.id;
         const form = await parse(request.body, context, id);
-        if (!form.ok) return showReview(reply, context, id, 422, form.errors);
-        return redirectAfterPost(reply, await act(context, id, form.values));
+        if (!form.ok)
+          return showReview(reply, context, id, 422, {
+            errors: form.errors,
+            input: form.input as ApproveInput,
+          });
+        const done = await act(reply, context, id, form.values, form.input);
+        return typeof done === 'string' ? redirectAfterPost(reply, done) : done;
       },
     );
 
   decisionRoute(
     'approve',
     async (body, context, id) =>
-      ApproveForm.parse(body, { items: await review.orderItems(context.clinician, id) }),
-    async (context, id, values) => {
-      const letter = await review.approve(context.clinician, id, {
+      ApproveForm.parse(body, {
+        items: await review.orderItems(context.clinician, id),
+        diagnoses: new Set(diagnosesOf(survey.definition).keys()),
+      }),
+    async (reply, context, id, values, input) => {
+      const decision: ApproveDecision = {
         coveredSkus: values.sku,
         validityDays: values.validity_days,
         note: values.note,
-      });
+        diagnosisCodes: values.diagnosis,
+        uses: values.use.map((use, i) => ({ use, duration: values.duration[i] ?? '' })),
+      };
+      // Issue 11 item 5: the clinician confirms exactly the letter they read; anything else is shown again.
+      const digest = decisionDigest(id, decision);
+      if (values.action !== 'confirm' || values.previewed !== digest) {
+        const preview = await review.preview(context.clinician, id, decision);
+        const content = previewContent(preview, context.clinician);
+        return showReview(reply, context, id, 200, { input, preview: { content, digest } });
+      }
+      const letter = await review.approve(context.clinician, id, decision);
       return `/console/queue?approved=${encodeURIComponent(id)}&code=${letter.verification_code}`;
     },
   );
@@ -196,9 +238,47 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
   decisionRoute(
     'reject',
     async (body) => RejectForm.parse(body),
-    async (context, id, values) => {
+    async (_reply, context, id, values) => {
       await review.reject(context.clinician, id, { reason: values.reason, note: values.note });
       return `/console/queue?rejected=${encodeURIComponent(id)}`;
     },
   );
+
+  // Issue 10 item 3 — the clinician's own profile: practice address and licence numbers.
+  app.get('/console/profile', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    return sendHtml(reply, 200, profilePage({ clinician: context.clinician, csrf: context.csrf }));
+  });
+
+  app.post('/console/profile', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedInPost(request, reply);
+    if (!context) return reply;
+    const form = ProfileForm.parse(request.body);
+    if (!form.ok) {
+      return sendHtml(
+        reply,
+        422,
+        profilePage({
+          clinician: context.clinician,
+          csrf: context.csrf,
+          errors: form.errors,
+          input: form.input,
+        }),
+      );
+    }
+    const licenses: Record<string, string> = {};
+    form.values.license_state.forEach((state, i) => {
+      licenses[state] = form.values.license_number[i] ?? '';
+    });
+    const updated = await services.clinicians.updateProfile(context.clinician, {
+      practiceAddress: form.values.practice_address,
+      licenses,
+    });
+    return sendHtml(
+      reply,
+      200,
+      profilePage({ clinician: updated, csrf: context.csrf, notice: 'Your profile was saved.' }),
+    );
+  });
 };

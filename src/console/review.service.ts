@@ -1,19 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Database } from '../db/database.js';
 import { type Tx, transact } from '../db/transaction.js';
-import type { Clock } from '../lib/clock.js';
+import { type Clock, DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import type { LmnRow } from '../lmn/lmn.repository.js';
-import type { LmnService } from '../lmn/lmn.service.js';
+import { type LetterItem, type LmnService, noLicenseMessage } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
 import type { LifecycleService } from '../sessions/lifecycle.service.js';
 import { parseOrderItems } from '../sessions/sessions.presenter.js';
 import type { SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
 import type { OrderItem } from '../sessions/sessions.schemas.js';
 import type { RejectionReason, ReviewDecision } from '../sessions/sessions.vocabulary.js';
+import { type Diagnosis, diagnosesOf } from '../survey/definition.js';
 import type { SurveyAnswers } from '../survey/prescreen.js';
 import type { SurveyService } from '../survey/survey.service.js';
-import { type ClinicianRow, clinicianStates } from './clinicians.repository.js';
+import { type ClinicianRow, clinicianLicenses, clinicianStates } from './clinicians.repository.js';
 import type { ReviewsRepository } from './reviews.repository.js';
 
 export interface QueueEntry {
@@ -29,6 +31,28 @@ export interface ApproveDecision {
   coveredSkus: string[];
   validityDays: number;
   note: string;
+  /** ICD-10-CM codes of the diagnoses relied on, from the survey definition (issue 11 item 5). */
+  diagnosisCodes: string[];
+  /** Per order item, in order: the recommended use and duration the clinician wrote. */
+  uses: Array<{ use: string; duration: string }>;
+}
+
+/** The letter a decision would issue, before anything is written (the review's preview). */
+export interface LetterPreview {
+  session: SessionRow;
+  dateOfBirth: string | null;
+  diagnoses: Diagnosis[];
+  items: LetterItem[];
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** What a confirm must carry: the digest of exactly what was previewed. */
+export function decisionDigest(sessionId: string, decision: ApproveDecision): string {
+  const { coveredSkus, validityDays, diagnosisCodes, uses } = decision;
+  return createHash('sha256')
+    .update(JSON.stringify([sessionId, coveredSkus, validityDays, diagnosisCodes, uses]))
+    .digest('base64url');
 }
 
 export interface RejectDecision {
@@ -87,6 +111,8 @@ export class ReviewService {
     const answers = await this.survey.answers(sessionId);
     return transact(this.database, async (tx) => {
       const session = await this.lockedLicensedSession(tx, clinician, sessionId);
+      // Issue 10 item 3: checked before the transition, so nothing is decided without a licence.
+      this.mustHoldLicense(clinician, session);
       const approved = await this.lifecycle.approve(
         tx,
         session,
@@ -95,16 +121,12 @@ export class ReviewService {
       );
       await this.recordReview(tx, clinician, session.id, 'approved', decision.note);
       const covered = new Set(decision.coveredSkus);
-      const qualifying = new Map(
-        this.survey.definition.conditions.filter((c) => c.qualifying).map((c) => [c.id, c.label]),
-      );
       const letter = await this.lmn.issue(tx, {
         session: approved,
         clinician,
-        conditions: (answers?.conditions ?? []).flatMap((id) =>
-          qualifying.has(id) ? [qualifying.get(id)!] : [],
-        ),
-        coveredItems: parseOrderItems(approved.order_items).filter((item) => covered.has(item.sku)),
+        dateOfBirth: answers?.date_of_birth ?? null,
+        diagnoses: this.diagnoses(decision),
+        items: this.letterItems(approved, decision),
       });
       await this.audit.append(tx, {
         actorType: 'clinician',
@@ -115,6 +137,30 @@ export class ReviewService {
       });
       return letter;
     });
+  }
+
+  /** Issue 11 item 5 — the exact letter an approval would issue, for the clinician to read first. */
+  async preview(
+    clinician: ClinicianRow,
+    sessionId: string,
+    decision: ApproveDecision,
+  ): Promise<LetterPreview> {
+    const session = await this.licensedSession(clinician, sessionId);
+    const answers = await this.survey.answers(sessionId);
+    const now = this.clock.now();
+    return {
+      session,
+      dateOfBirth: answers?.date_of_birth ?? null,
+      diagnoses: this.diagnoses(decision),
+      items: this.letterItems(session, decision),
+      issuedAt: now,
+      expiresAt: now + decision.validityDays * DAY_MS,
+    };
+  }
+
+  /** The licence number the clinician holds for this session's state, if any (issue 10 item 3). */
+  licenseFor(clinician: ClinicianRow, session: SessionRow): string | undefined {
+    return clinicianLicenses(clinician)[session.shopper_state ?? ''];
   }
 
   async reject(clinician: ClinicianRow, sessionId: string, decision: RejectDecision): Promise<SessionRow> {
@@ -152,6 +198,35 @@ export class ReviewService {
       note: note.trim() === '' ? null : this.cipher.encrypt(note, noteContext(sessionId)),
       created_at: this.clock.now(),
     });
+  }
+
+  private mustHoldLicense(clinician: ClinicianRow, session: SessionRow): void {
+    if (!this.licenseFor(clinician, session))
+      throw new ApiError('Forbidden', noLicenseMessage(session.shopper_state ?? ''));
+  }
+
+  private diagnoses(decision: ApproveDecision): Diagnosis[] {
+    const known = diagnosesOf(this.survey.definition);
+    return decision.diagnosisCodes.flatMap((code) => {
+      const diagnosis = known.get(code);
+      return diagnosis ? [{ code: diagnosis.code, name: diagnosis.name }] : [];
+    });
+  }
+
+  private letterItems(session: SessionRow, decision: ApproveDecision): LetterItem[] {
+    const covered = new Set(decision.coveredSkus);
+    const defaults = this.survey.definition.item_defaults;
+    return parseOrderItems(session.order_items).flatMap((item, i) =>
+      covered.has(item.sku)
+        ? [
+            {
+              ...item,
+              use: decision.uses[i]?.use || defaults.use,
+              duration: decision.uses[i]?.duration || defaults.duration,
+            },
+          ]
+        : [],
+    );
   }
 
   /** A session outside the clinician's licensed states does not exist for them. */

@@ -1,4 +1,5 @@
 import type { AuditAction, AuditActorType } from '../audit/audit.vocabulary.js';
+import type { MailKind, MailStatus } from '../mail/mail.vocabulary.js';
 import type { ReviewDecision } from '../sessions/sessions.vocabulary.js';
 
 /**
@@ -15,6 +16,10 @@ export interface ClinicianTable {
   credentials: string;
   /** JSON array of two-letter US state codes the clinician is licensed in. */
   states: string;
+  /** JSON object: state code → licence number (issue 10 item 3); a state without one cannot be approved. */
+  licenses: string;
+  /** Printed on letters (issue 10 item 3). */
+  practice_address: string | null;
   /** `scrypt$N$r$p$<salt>$<hash>` (base64). */
   password_hash: string;
   created_at: number;
@@ -53,17 +58,26 @@ export interface LmnTable {
   id: string;
   session_id: string;
   verification_code: string;
-  clinician_id: string;
+  /** 0: a test letter, marked "not valid for reimbursement" (issue 10 item 4). */
+  livemode: number;
+  /** Null for a test letter issued by a test helper. */
+  clinician_id: string | null;
   clinician_name: string;
   clinician_credentials: string;
   clinician_npi: string;
   clinician_state: string;
+  /** The clinician's licence number for the patient's state, as signed. */
+  clinician_license: string | null;
+  clinician_address: string | null;
   shopper_name: string | null;
   shopper_email: string | null;
   shopper_state: string;
   /** JSON array of the covered order items `{sku, name, price, quantity}`. */
   covered_items: string;
-  /** Encrypted JSON: the conditions relied on and the letter's clinical statement. */
+  /**
+   * Encrypted JSON: date of birth, the diagnoses relied on (with ICD-10-CM codes), each covered
+   * item's recommended use and duration, and the certification statement.
+   */
   clinical: string;
   issued_at: number;
   expires_at: number;
@@ -90,12 +104,51 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/** Issue 10 item 1 — the patient check of one session's letter: wrong tries and the lockout. */
+export interface LetterCheckTable {
+  session_id: string;
+  /** Wrong dates of birth since the last lockout or success. */
+  failed_attempts: number;
+  locked_until: number | null;
+  updated_at: number;
+}
+
+/** Issue 10 item 2 — one email to send; no health information in any column. */
+export interface MailOutboxTable {
+  id: string;
+  /** `<kind>:<session id>[:<event>]`: one message per event, whoever enqueues it twice. */
+  dedupe_key: string;
+  kind: MailKind;
+  session_id: string;
+  recipient: string;
+  status: MailStatus;
+  attempts: number;
+  next_attempt_at: number;
+  /** While `sending`: until when one instance holds it. */
+  lease_until: number | null;
+  /** The transport's error message (never a message body). */
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+/** Issue 10 item 6 — answers typed so far (sealed), until Submit. */
+export interface SurveyDraftTable {
+  session_id: string;
+  /** Encrypted JSON of the form as typed. */
+  answers: string;
+  updated_at: number;
+}
+
 export interface ReviewTables {
   clinicians: ClinicianTable;
   console_sessions: ConsoleSessionTable;
   survey_responses: SurveyResponseTable;
   reviews: ReviewTable;
   lmns: LmnTable;
+  letter_checks: LetterCheckTable;
+  mail_outbox: MailOutboxTable;
+  survey_drafts: SurveyDraftTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
 }

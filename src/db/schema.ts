@@ -16,6 +16,16 @@ export interface SalesChannelTable {
   created_at: number;
 }
 
+/** Issue 10 item 6 — how the survey names the merchant; one row per channel that set any. */
+export interface SalesChannelSettingsTable {
+  sales_channel_id: string;
+  display_name: string | null;
+  /** https only. */
+  logo_url: string | null;
+  support_email: string | null;
+  updated_at: number;
+}
+
 export interface ApiKeyTable {
   id: string;
   sales_channel_id: string;
@@ -102,6 +112,7 @@ export interface KeyCheckTable {
 }
 
 export interface DB extends ReviewTables, WebhookTables, DashboardTables {
+  sales_channel_settings: SalesChannelSettingsTable;
   sales_channels: SalesChannelTable;
   api_keys: ApiKeyTable;
   qualification_sessions: QualificationSessionTable;

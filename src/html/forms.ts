@@ -11,6 +11,7 @@ import type { Static, TObject, TSchema } from 'typebox';
  * - `x-missing`: the plain-words message when the field was not given (absent, or empty once trimmed);
  * - `x-invalid`: the message when it was given but is not valid (also used when `x-missing` is absent);
  * - `x-as-typed`: keep the value untrimmed (passwords, free text);
+ * - `x-in-order`: an array keeps every value in the order posted, repeats included (one per row);
  * - `x-upper-case`: upper-case the value before it is checked (codes such as a US state).
  * A field declared as an array (a checkbox list) takes every value sent under its name, once each;
  * any other field takes the first. Fields the schema does not declare are ignored. Values are
@@ -57,7 +58,8 @@ const ajv = new Ajv({
 // ajv-formats is CommonJS whose module.exports is the plugin function itself.
 (formats as unknown as typeof formats.default)(ajv, ['email', 'date']);
 for (const keyword of ['x-missing', 'x-invalid']) ajv.addKeyword({ keyword, schemaType: 'string' });
-for (const keyword of ['x-as-typed', 'x-upper-case']) ajv.addKeyword({ keyword, schemaType: 'boolean' });
+for (const keyword of ['x-as-typed', 'x-upper-case', 'x-in-order'])
+  ajv.addKeyword({ keyword, schemaType: 'boolean' });
 
 const FALLBACK_MESSAGE = 'Check this answer.';
 
@@ -115,12 +117,14 @@ interface FieldSchema {
   'x-invalid'?: string;
   'x-as-typed'?: boolean;
   'x-upper-case'?: boolean;
+  'x-in-order'?: boolean;
 }
 
 function read(field: FieldSchema, value: string | string[] | undefined): string | string[] | undefined {
   if (value === undefined) return undefined;
   const values = (Array.isArray(value) ? value : [value]).map((v) => normalise(field, v));
-  return field.type === 'array' ? [...new Set(values)] : values[0];
+  if (field.type !== 'array') return values[0];
+  return field['x-in-order'] ? values : [...new Set(values)];
 }
 
 function normalise(field: FieldSchema, text: string): string {

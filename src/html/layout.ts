@@ -51,6 +51,8 @@ export interface PageOptions {
   wide?: boolean;
   /** Same-origin script URLs, loaded deferred (the dashboard only; other pages have no scripts). */
   scripts?: readonly string[];
+  /** Extra CSS for this page (the letter's print stylesheet). */
+  css?: string;
 }
 
 /** The one page shell: language, viewport for phones, title, inline CSS. */
@@ -62,7 +64,7 @@ export function page(title: string, body: SafeHtml, options: PageOptions = {}): 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · Qualify</title>
-<style>${raw(CSS)}</style>
+<style>${raw(CSS)}${raw(options.css ?? '')}</style>
 ${(options.scripts ?? []).map((src) => html`<script defer src="${src}"></script>`)}
 </head>
 <body>

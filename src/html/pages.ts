@@ -6,6 +6,7 @@ import { useIpRateLimits } from '../http/ip-rate-limits.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
 import { guardPageText } from '../http/text-guard.js';
 import { ApiError } from '../lib/errors.js';
+import { letterRoutes } from '../lmn/letter.routes.js';
 import { verifyRoutes } from '../lmn/lmn.routes.js';
 import type { Services } from '../services.js';
 import { surveyRoutes } from '../survey/survey.routes.js';
@@ -42,7 +43,19 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
       counts: 'requests',
     },
     { name: 'survey', perMinute: limits.surveyPosts, routes: ['POST /q/:id'], counts: 'requests' },
-    { name: 'verification', perMinute: limits.verify, routes: ['GET /verify/:code'], counts: 'requests' },
+    {
+      name: 'verification',
+      perMinute: limits.verify,
+      routes: ['GET /verify', 'GET /verify/:code'],
+      counts: 'requests',
+    },
+    // Issue 10 item 5: guessing dates of birth is slowed per address too, on top of the lockout.
+    {
+      name: 'patient check',
+      perMinute: limits.patientCheck,
+      routes: ['POST /q/:id/patient-check'],
+      counts: 'requests',
+    },
   ]);
   // Issue 13 item 6 — no NUL, control character or lone surrogate in a link (path or query).
   guardPageText(app);
@@ -86,4 +99,5 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
   await app.register(consoleRoutes, { services });
   await app.register(verifyRoutes, { services });
   await app.register(dashboardRoutes, { services });
+  await app.register(letterRoutes, { services });
 };

@@ -17,7 +17,8 @@ const CSP: Record<PageFamily, Record<string, string[]>> = {
   api: { defaultSrc: ["'none'"], ...common },
   // Server-rendered pages: inline styles only, never scripts. `form-action` is left out on purpose:
   // Chrome applies it to the redirect after a POST, and the survey redirects to the merchant.
-  pages: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'"], ...common },
+  // Images: the merchant's logo on the survey (issue 10 item 6) is an https URL.
+  pages: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'https:'], ...common },
   // Issue 12 — the merchant dashboard: the pages' policy plus its own scripts (the chart library
   // and the page scripts, served from /dashboard/assets), never inline script.
   dashboard: {

@@ -4,6 +4,7 @@ import { type Tx, transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import type { IdempotencyKeysRepository } from './idempotency.repository.js';
+import { withLinkTokens, withoutLinkTokens } from './link-tokens.js';
 
 /** What an idempotent operation decided: a value, or an error recorded against its key (SPEC §1.7 rule 4). */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -40,6 +41,8 @@ export class IdempotencyService {
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly keys: IdempotencyKeysRepository,
+    /** The service secret: stored responses keep no working shopper link (issue 10 item 7). */
+    private readonly secret: Buffer,
   ) {}
 
   async run<T>(
@@ -66,10 +69,20 @@ export class IdempotencyService {
               'idempotency_key has already been used with a different payload',
             );
           }
-          return { statusCode: existing.status_code, body: existing.response_body, replayed: true };
+          return {
+            statusCode: existing.status_code,
+            body: withLinkTokens(existing.response_body, this.secret),
+            replayed: true,
+          };
         }
         const response = render(await work(tx));
-        await this.keys.storeResponse(tx.db, scope, key, response.statusCode, response.body);
+        await this.keys.storeResponse(
+          tx.db,
+          scope,
+          key,
+          response.statusCode,
+          withoutLinkTokens(response.body),
+        );
         return { ...response, replayed: false };
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 import { SEALED_REVIEW_NOTES } from '../console/reviews.repository.js';
 import { SEALED_LETTER_CLINICAL } from '../lmn/lmn.repository.js';
+import { SEALED_SURVEY_DRAFTS } from '../survey/survey-drafts.repository.js';
 import { SEALED_SURVEY_ANSWERS } from '../survey/survey-responses.repository.js';
 import { SEALED_WEBHOOK_SECRETS } from '../webhooks/endpoints.repository.js';
 import type { SealedColumn } from './sealed-column.repository.js';
@@ -12,6 +13,7 @@ import type { SealedColumn } from './sealed-column.repository.js';
  */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   SEALED_SURVEY_ANSWERS,
+  SEALED_SURVEY_DRAFTS,
   SEALED_REVIEW_NOTES,
   SEALED_LETTER_CLINICAL,
   SEALED_WEBHOOK_SECRETS,

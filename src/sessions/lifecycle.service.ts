@@ -3,6 +3,7 @@ import type { EventsService } from '../events/events.service.js';
 import { type Clock, DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
+import type { MailService } from '../mail/mail.service.js';
 import { parseOrderItems } from './sessions.presenter.js';
 import type { SessionRow, SessionsRepository, TransitionPatch } from './sessions.repository.js';
 import type { RejectionReason, SessionStatus, TransitionActor } from './sessions.vocabulary.js';
@@ -45,6 +46,8 @@ export class LifecycleService {
     private readonly clock: Clock,
     private readonly repo: SessionsRepository,
     private readonly events: EventsService,
+    /** Issue 10 item 2 — the shopper's emails, queued with the transition that causes them. */
+    private readonly mail?: Pick<MailService, 'enqueue'>,
   ) {}
 
   async submit(tx: Tx, session: SessionRow, input: SubmitInput, actor: Actor): Promise<SessionRow> {
@@ -63,6 +66,8 @@ export class LifecycleService {
       sessionId: updated.id,
       source: updated,
     });
+    if (actor.type === 'shopper')
+      await this.mail?.enqueue(tx, { kind: 'answers_received', sessionId: updated.id, to: updated.email });
     return updated;
   }
 
@@ -104,6 +109,7 @@ export class LifecycleService {
       actor,
     );
     await this.complete(tx, updated);
+    await this.mail?.enqueue(tx, { kind: 'letter_ready', sessionId: updated.id, to: updated.email });
     return updated;
   }
 
@@ -124,6 +130,7 @@ export class LifecycleService {
       actor,
     );
     await this.complete(tx, updated);
+    await this.mail?.enqueue(tx, { kind: 'not_approved', sessionId: updated.id, to: updated.email });
     return updated;
   }
 

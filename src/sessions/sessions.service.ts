@@ -10,6 +10,7 @@ import { requestFingerprint } from '../lib/canonical-json.js';
 import { type Clock, DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
+import type { SurveyAnswers } from '../survey/prescreen.js';
 import type { Actor, LifecycleService } from './lifecycle.service.js';
 import { type PresenterContext, presentSession } from './sessions.presenter.js';
 import type { SessionFilter, SessionPatch, SessionRow, SessionsRepository } from './sessions.repository.js';
@@ -52,6 +53,18 @@ export interface SessionList {
   };
 }
 
+/** How the test helpers issue a test letter without the sessions service knowing about letters. */
+export interface TestLetters {
+  /** The survey answers, read before the transaction (date of birth, conditions). */
+  answers(sessionId: string): Promise<SurveyAnswers | undefined>;
+  issue(
+    tx: Tx,
+    approved: SessionRow,
+    answers: SurveyAnswers | undefined,
+    coveredSkus: string[] | undefined,
+  ): Promise<void>;
+}
+
 export class SessionsService {
   constructor(
     private readonly database: Database,
@@ -60,6 +73,8 @@ export class SessionsService {
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: LifecycleService,
     private readonly presenter: PresenterContext,
+    /** Issue 10 item 4 — a test-helper approval issues a test letter. */
+    private readonly testLetters?: TestLetters,
   ) {}
 
   /** SPEC §1.4 — idempotent per channel. */
@@ -217,14 +232,17 @@ export class SessionsService {
   }
 
   async testApprove(channel: ChannelRow, id: string, body: TestApproveBody): Promise<QualificationSession> {
-    return this.testTransition(channel, id, async (tx, session) =>
-      this.lifecycle.approve(
+    const answers = await this.testLetters?.answers(id);
+    return this.testTransition(channel, id, async (tx, session) => {
+      const approved = await this.lifecycle.approve(
         tx,
         await this.submittedForTest(tx, session),
         { coveredSkus: body.sku, validityDays: body.validity_days },
         TEST_HELPER,
-      ),
-    );
+      );
+      await this.testLetters?.issue(tx, approved, answers, body.sku);
+      return approved;
+    });
   }
 
   async testReject(channel: ChannelRow, id: string, body: TestRejectBody): Promise<QualificationSession> {

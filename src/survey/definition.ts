@@ -8,11 +8,31 @@ export interface ConditionDefinition {
   qualifying: boolean;
   /** "None of these": cannot be combined with another condition. */
   exclusive?: boolean;
+  /** Issue 10 item 3 — the specific diagnoses the clinician may rely on, with ICD-10-CM codes. */
+  icd10: Diagnosis[];
+}
+
+export interface Diagnosis {
+  /** ICD-10-CM, e.g. `I10`. */
+  code: string;
+  /** In specific words, as printed on the letter. */
+  name: string;
 }
 
 export interface SurveyDefinition {
   version: number;
   conditions: ConditionDefinition[];
+  /** What the review form starts each covered item's recommended use and duration with. */
+  item_defaults: { use: string; duration: string };
+}
+
+/** Every diagnosis of the definition, by code, with the condition it belongs to. */
+export function diagnosesOf(definition: SurveyDefinition): Map<string, Diagnosis & { condition: string }> {
+  const all = new Map<string, Diagnosis & { condition: string }>();
+  for (const condition of definition.conditions)
+    for (const diagnosis of condition.icd10)
+      all.set(diagnosis.code, { ...diagnosis, condition: condition.id });
+  return all;
 }
 
 /** SPEC §2.2 — the fixed list of conditions comes from a definition file, not from code. */
@@ -26,7 +46,13 @@ export function loadSurveyDefinition(
       throw new Error(`survey definition: bad or duplicate condition ${JSON.stringify(condition)}`);
     }
     ids.add(condition.id);
+    for (const diagnosis of condition.icd10 ?? []) {
+      if (!/^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/.test(diagnosis.code) || !diagnosis.name)
+        throw new Error(`survey definition: bad ICD-10-CM diagnosis ${JSON.stringify(diagnosis)}`);
+    }
+    condition.icd10 ??= [];
   }
+  parsed.item_defaults ??= { use: '', duration: '' };
   return parsed;
 }
 

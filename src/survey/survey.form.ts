@@ -25,7 +25,7 @@ function surveySchema(definition: SurveyDefinition) {
     }),
     date_of_birth: Type.String({
       'x-missing': 'Enter your date of birth.',
-      'x-invalid': 'Enter a real date of birth, for example 1980-04-23.',
+      'x-invalid': 'Enter a real date of birth as year-month-day, for example 1980-04-23.',
     }),
     state: Type.Enum(Object.keys(US_STATES), {
       'x-upper-case': true,
@@ -59,8 +59,9 @@ export function surveyForm(definition: SurveyDefinition) {
   return defineForm(surveySchema(definition), {
     check(values, { now }: { now: number }): SurveyErrors {
       const errors: SurveyErrors = {};
-      if (values.date_of_birth !== undefined && !isValidBirthDate(values.date_of_birth, now))
-        errors.date_of_birth = 'Enter a real date of birth, for example 1980-04-23.';
+      const birth = values.date_of_birth === undefined ? undefined : normaliseBirthDate(values.date_of_birth);
+      if (values.date_of_birth !== undefined && (!birth || !isValidBirthDate(birth, now)))
+        errors.date_of_birth = 'Enter a real date of birth as year-month-day, for example 1980-04-23.';
       const chosen = values.condition ?? [];
       if (chosen.length > 1 && chosen.some((id) => known.get(id)?.exclusive))
         errors.condition = '“None of these” cannot be combined with another condition.';
@@ -75,7 +76,11 @@ export function submissionOf(values: SurveyFormValues): SurveySubmission {
   return {
     email: values.email,
     state: values.state,
-    answers: { date_of_birth: values.date_of_birth, conditions: values.condition, details: values.details },
+    answers: {
+      date_of_birth: normaliseBirthDate(values.date_of_birth) ?? values.date_of_birth,
+      conditions: values.condition,
+      details: values.details,
+    },
   };
 }
 
@@ -85,4 +90,22 @@ export function isValidBirthDate(text: string, now: number): boolean {
   const ms = Date.parse(`${text}T00:00:00.000Z`);
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) return false;
   return ms <= now && Number(text.slice(0, 4)) >= 1900;
+}
+
+const MONTHS = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
+const ISO = /^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$/;
+
+/**
+ * What a person types for a date of birth, as `YYYY-MM-DD`: `1980-04-23`, `1980-4-23`,
+ * `04/23/1980` (US order), with spaces around; undefined when it is not a real date.
+ */
+export function normaliseBirthDate(text: string): string | undefined {
+  const trimmed = text.trim().replace(/\s+/g, '');
+  const iso = ISO.exec(trimmed);
+  const us = MONTHS.exec(trimmed);
+  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : us ? [us[3], us[1], us[2]] : [];
+  if (!y || !m || !d) return undefined;
+  const value = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  const ms = Date.parse(`${value}T00:00:00.000Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value ? value : undefined;
 }

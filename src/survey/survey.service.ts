@@ -1,24 +1,33 @@
 import type { AuditService } from '../audit/audit.service.js';
+import type { ChannelBranding, ChannelsService } from '../channels/channels.service.js';
 import type { Database } from '../db/database.js';
 import { type Tx, transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { asciiHttpUrl } from '../lib/http-url.js';
 import { verifySessionLinkToken } from '../lib/tokens.js';
-import type { Letter, LmnService } from '../lmn/lmn.service.js';
 import type { PhiCipher } from '../phi/phi.cipher.js';
 import type { LifecycleService } from '../sessions/lifecycle.service.js';
 import type { SessionPatch, SessionRow, SessionsRepository } from '../sessions/sessions.repository.js';
+import type { RejectionReason } from '../sessions/sessions.vocabulary.js';
 import type { SurveyDefinition } from './definition.js';
 import { prescreen, type SurveyAnswers } from './prescreen.js';
+import type { SurveyDraftsRepository } from './survey-drafts.repository.js';
 import type { SurveyResponsesRepository } from './survey-responses.repository.js';
 
 /** What the shopper's link shows, by session status (SPEC §2.2). */
 export type ShopperPage =
-  | { kind: 'form'; session: SessionRow }
+  | {
+      kind: 'form';
+      session: SessionRow;
+      /** Who the shopper is buying from (issue 10 item 6). */
+      merchant: ChannelBranding;
+      /** Answers saved before (issue 10 item 6): the form shows them again. */
+      draft: Record<string, string | string[]> | undefined;
+    }
   | { kind: 'in_review' }
-  | { kind: 'approved'; letter: Letter | undefined }
-  | { kind: 'rejected' };
+  | { kind: 'approved'; session: SessionRow }
+  | { kind: 'rejected'; reason: RejectionReason | null; failureUrl: string | null };
 
 /** What a valid survey form submits: who and where (session fields) and the answers (encrypted). */
 export interface SurveySubmission {
@@ -38,6 +47,7 @@ export interface LinkFields {
 }
 
 const answersContext = (sessionId: string) => `survey_responses.answers:${sessionId}`;
+const draftContext = (sessionId: string) => `survey_drafts.answers:${sessionId}`;
 
 /** `{{qualification_session_id}}` in a merchant URL becomes the id (also when URL-encoded). */
 export function fillSessionUrl(url: string, sessionId: string): string {
@@ -72,19 +82,23 @@ export class SurveyService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
-    private readonly repos: { sessions: SessionsRepository; responses: SurveyResponsesRepository },
+    private readonly repos: {
+      sessions: SessionsRepository;
+      responses: SurveyResponsesRepository;
+      drafts: SurveyDraftsRepository;
+    },
     /** The current service secret first, then previous ones (issue 13 item 2). */
     private readonly linkSecrets: readonly Buffer[],
     private readonly cipher: PhiCipher,
     private readonly lifecycle: LifecycleService,
     private readonly audit: AuditService,
-    private readonly lmn: LmnService,
+    private readonly channels: Pick<ChannelsService, 'branding'>,
     readonly definition: SurveyDefinition,
   ) {}
 
   /** SPEC §2.2 — opens the link; `?source=&skus=` fill those fields while they are null. */
   async open(sessionId: string, token: unknown, link: LinkFields = {}): Promise<ShopperPage> {
-    const session = await this.authorised(sessionId, token);
+    const session = await this.authorisedSession(sessionId, token);
     if (Object.keys(linkPatch(session, link)).length === 0) return this.pageFor(session);
     // Filled under the row lock, from the row as it is now: a merchant update racing the link
     // keeps its own fields (and the search text both of them feed).
@@ -100,7 +114,7 @@ export class SurveyService {
 
   /** What the link shows now, without filling anything from it (the form post starts here). */
   async page(sessionId: string, token: unknown): Promise<ShopperPage> {
-    return this.pageFor(await this.authorised(sessionId, token));
+    return this.pageFor(await this.authorisedSession(sessionId, token));
   }
 
   /**
@@ -125,6 +139,7 @@ export class SurveyService {
           { email: submission.email, state: submission.state },
           { type: 'shopper' },
         );
+        await this.repos.drafts.delete(tx.db, session.id);
         await this.repos.responses.insert(tx.db, {
           session_id: session.id,
           answers: this.cipher.encryptJson(answers, answersContext(session.id)),
@@ -132,17 +147,38 @@ export class SurveyService {
           privacy_consent_at: now,
           created_at: now,
         });
-        await this.applyPrescreen(tx, submitted, answers);
-        return { redirect: redirectTarget(submitted.success_url, session.id) };
+        // Issue 10 item 6: a shopper the pre-screen turns away goes back to the merchant's failure URL.
+        const back = (await this.applyPrescreen(tx, submitted, answers))
+          ? submitted.success_url
+          : submitted.failure_url;
+        return { redirect: redirectTarget(back, session.id) };
       },
     );
     if ('closed' in outcome) return { kind: 'closed', page: await this.pageFor(outcome.closed) };
     return { kind: 'submitted', redirect: outcome.redirect };
   }
 
+  /**
+   * Issue 10 item 6 — answers typed so far survive a reload without JavaScript: the form posts
+   * them ("Save my answers", or a form with errors) and they are kept sealed until Submit.
+   */
+  async saveDraft(
+    sessionId: string,
+    token: unknown,
+    typed: Record<string, string | string[]>,
+  ): Promise<void> {
+    const session = await this.authorisedSession(sessionId, token);
+    if (session.status !== 'pending') return;
+    await this.repos.drafts.save(this.database.db, {
+      session_id: session.id,
+      answers: this.cipher.encryptJson(typed, draftContext(session.id)),
+      updated_at: this.clock.now(),
+    });
+  }
+
   /** SPEC §2.2 — decline: back to the merchant; the session stays `pending` so the link still works. */
   async decline(sessionId: string, token: unknown): Promise<{ redirect: string | null; page?: ShopperPage }> {
-    const session = await this.authorised(sessionId, token);
+    const session = await this.authorisedSession(sessionId, token);
     if (session.status !== 'pending') return { redirect: null, page: await this.pageFor(session) };
     return { redirect: redirectTarget(session.failure_url, session.id) };
   }
@@ -153,9 +189,10 @@ export class SurveyService {
     return row ? this.cipher.decryptJson<SurveyAnswers>(row.answers, answersContext(sessionId)) : undefined;
   }
 
-  private async applyPrescreen(tx: Tx, session: SessionRow, answers: SurveyAnswers): Promise<void> {
+  /** True when the session goes on to a clinician; false when the rules rejected it. */
+  private async applyPrescreen(tx: Tx, session: SessionRow, answers: SurveyAnswers): Promise<boolean> {
     const result = prescreen(answers, this.definition, this.clock.now());
-    if (result.eligible) return;
+    if (result.eligible) return true;
     await this.lifecycle.reject(tx, session, { reason: result.reason }, { type: 'rules' });
     await this.audit.append(tx, {
       actorType: 'rules',
@@ -163,23 +200,40 @@ export class SurveyService {
       subjectId: session.id,
       details: { reason: result.reason },
     });
+    return false;
   }
 
   private async pageFor(session: SessionRow): Promise<ShopperPage> {
     switch (session.status) {
-      case 'pending':
-        return { kind: 'form', session };
+      case 'pending': {
+        const draft = await this.repos.drafts.find(this.database.db, session.id);
+        return {
+          kind: 'form',
+          session,
+          merchant: await this.channels.branding(session.sales_channel_id),
+          draft: draft
+            ? this.cipher.decryptJson<Record<string, string | string[]>>(
+                draft.answers,
+                draftContext(session.id),
+              )
+            : undefined,
+        };
+      }
       case 'processing':
         return { kind: 'in_review' };
       case 'approved':
-        return { kind: 'approved', letter: await this.lmn.letterForSession(session.id) };
+        return { kind: 'approved', session };
       case 'rejected':
-        return { kind: 'rejected' };
+        return {
+          kind: 'rejected',
+          reason: session.rejection_reason,
+          failureUrl: session.failure_url ? fillSessionUrl(session.failure_url, session.id) : null,
+        };
     }
   }
 
   /** SPEC §2.2 — the link's HMAC token: a forged or missing token never reaches the session. */
-  private async authorised(sessionId: string, token: unknown): Promise<SessionRow> {
+  async authorisedSession(sessionId: string, token: unknown): Promise<SessionRow> {
     this.verifyToken(sessionId, token);
     const session = await this.repos.sessions.find(this.database.db, sessionId);
     if (!session) throw new ApiError('NotFound', 'This link is not valid.');

@@ -93,42 +93,73 @@ describe('clinician console in a browser (SPEC §2.3, §2.5)', () => {
     assert.equal(cookie.sameSite, 'Lax');
     await ca.getByRole('link', { name: 'Ana Approve' }).click();
     await ca.getByText('notes of Ana Approve').waitFor();
-    await ca.getByLabel('Eye mask').uncheck();
+    // Issue 11 item 5: items start unticked; the clinician picks diagnoses and items, edits, previews, confirms.
+    assert.equal(await ca.getByLabel(/Sleep apnea pillow \(CPAP-1\)/).isChecked(), false);
+    await ca.getByLabel(/Sleep apnea pillow \(CPAP-1\)/).check();
+    await ca.getByLabel('Insomnia, unspecified (G47.00)').check();
+    await ca.getByLabel('Recommended use of Sleep apnea pillow').fill('Use nightly while sleeping');
+    await ca.getByLabel('Duration for Sleep apnea pillow').fill('6 months');
     await ca.getByLabel('Validity (days)').fill('180');
     await ca.getByLabel('Approval note').fill('Clear history of insomnia.');
-    await ca.getByRole('button', { name: 'Approve' }).click();
+    await ca.getByRole('button', { name: 'Preview letter' }).click();
+    await ca.getByRole('heading', { name: 'Preview of the letter' }).waitFor();
+    const preview = (await ca.locator('article.letter').textContent()) ?? '';
+    for (const text of [
+      'Ana Approve',
+      'G47.00',
+      'Use nightly while sleeping',
+      '6 months',
+      'Electronically signed by Dr. Carla California',
+    ])
+      assert.ok(preview.includes(text), `preview lacks ${text}: ${preview}`);
+    assert.ok(!preview.includes('Eye mask'), preview);
+    await ca.getByRole('button', { name: 'Confirm and sign' }).click();
     await ca.getByText(`Approved ${session.id}`).waitFor();
     assert.equal(await ca.getByRole('link', { name: 'Ana Approve' }).count(), 0, 'gone from the queue');
     const row = await apiStatus(session.id);
     assert.equal(row.status, 'approved');
     assert.equal(row.eligible_amount, 8000);
 
-    // The shopper's link shows the letter; its code verifies on the public page.
+    // The shopper's link shows the outcome; the letter opens after the date of birth; its code verifies.
     const shopper = await newPage();
     await shopper.goto(localLink(h, session.path));
+    await shopper.getByRole('heading', { name: 'Approved' }).waitFor();
+    assert.ok(!((await shopper.locator('main').textContent()) ?? '').includes('Ana Approve'));
+    await shopper.getByLabel('Date of birth').fill('1980-04-23');
+    await shopper.getByRole('button', { name: 'Continue' }).click();
     await shopper.getByRole('heading', { name: 'Your Letter of Medical Necessity' }).waitFor();
     const letter = (await shopper.locator('article.letter').textContent()) ?? '';
     for (const text of [
       'Ana Approve',
-      'Insomnia or trouble sleeping',
+      'Insomnia, unspecified',
+      'G47.00',
       'Sleep apnea pillow',
       'Dr. Carla California',
     ]) {
       assert.ok(letter.includes(text), `letter lacks ${text}: ${letter}`);
     }
     assert.ok(!letter.includes('Eye mask'));
-    const code = ((await shopper.locator('article.letter strong').textContent()) ?? '').replace('-', '');
-    const verify = await shopper.goto(`${h.baseUrl}/verify/${code}`);
-    assert.equal(verify?.status(), 200);
-    await shopper.getByRole('heading', { name: 'Valid letter' }).waitFor();
+    const pdf = await shopper.request.get(`${h.baseUrl}/q/${session.id}/letter.pdf`);
+    assert.equal(pdf.status(), 200);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+    const code = ((await shopper.locator('article.letter strong').last().textContent()) ?? '').replace(
+      '-',
+      '',
+    );
+    await shopper.goto(`${h.baseUrl}/verify`);
+    await shopper.getByLabel('Verification code').fill(code.toLowerCase());
+    await shopper.getByRole('button', { name: 'Verify' }).click();
+    // A sandbox channel's session: the letter is a test letter (issue 10 item 4).
+    await shopper.getByRole('heading', { name: 'Test letter — not valid' }).waitFor();
     const verification = (await shopper.locator('main').textContent()) ?? '';
     assert.ok(verification.includes('Dr. Carla California'));
+    assert.ok(verification.includes('A. A.') && verification.includes('Sleep apnea pillow'), verification);
     assert.ok(!verification.includes('Insomnia') && !verification.includes('Ana Approve'), verification);
     await shopper.goto(`${h.baseUrl}/verify/0000000000`);
     await shopper.getByRole('heading', { name: 'Unknown letter' }).waitFor();
   });
 
-  it('rejects from the console with a reason; the shopper sees a neutral outcome', async () => {
+  it('rejects from the console with a reason; the shopper sees it in plain words', async () => {
     const session = await submittedSession('Rex Reject', 'CA');
     const ca = await signIn(california);
     await ca.getByRole('link', { name: 'Rex Reject' }).click();
@@ -142,7 +173,8 @@ describe('clinician console in a browser (SPEC §2.3, §2.5)', () => {
 
     const shopper = await newPage();
     await shopper.goto(localLink(h, session.path));
-    await shopper.getByRole('heading', { name: 'Review complete' }).waitFor();
+    await shopper.getByRole('heading', { name: 'Your request was not approved' }).waitFor();
+    await shopper.getByText('did not have enough information').waitFor();
   });
 
   it('tells the second of two clinicians that the session was already reviewed', async () => {
@@ -152,7 +184,10 @@ describe('clinician console in a browser (SPEC §2.3, §2.5)', () => {
     const second = await signIn(other);
     await first.goto(`${h.baseUrl}/console/sessions/${session.id}`);
     await second.goto(`${h.baseUrl}/console/sessions/${session.id}`);
-    await first.getByRole('button', { name: 'Approve' }).click();
+    await first.getByLabel(/Sleep apnea pillow \(CPAP-1\)/).check();
+    await first.getByLabel('Insomnia, unspecified (G47.00)').check();
+    await first.getByRole('button', { name: 'Preview letter' }).click();
+    await first.getByRole('button', { name: 'Confirm and sign' }).click();
     await first.getByText(`Approved ${session.id}`).waitFor();
     await second.getByRole('button', { name: 'Reject' }).click();
     await second.getByText('already reviewed').first().waitFor();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { SANDBOX_DATE_OF_BIRTH } from '../../src/lmn/lmn.service.js';
 import type { TestChannel } from '../support/app.js';
 import { createSession } from '../support/shopper.js';
 import { type BrowserHarness, localLink, startBrowserHarness } from './harness.js';
@@ -106,5 +107,114 @@ describe('shopper survey in a browser (SPEC §2.2)', () => {
     assert.equal(response?.status(), 403);
     assert.ok(await page.getByText('This link is not valid').isVisible());
     await page.context().close();
+  });
+});
+
+describe('the shopper side of the letter in a browser (issue 10)', () => {
+  let h: BrowserHarness;
+  let live: TestChannel;
+  let sandbox: TestChannel;
+  before(async () => {
+    h = await startBrowserHarness();
+    live = await h.t.channel({ live: true, name: 'Acme Wellness' });
+    sandbox = await h.t.channel({ name: 'Sandbox Shop' });
+    await h.t.services.channels.updateSettings(live.channelId, {
+      displayName: 'Acme Wellness Store',
+      supportEmail: 'help@acme.example',
+    });
+  });
+  after(() => h.close());
+
+  const open = async (path: string) => {
+    const context = await h.browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(localLink(h, path));
+    return page;
+  };
+
+  it('names the merchant and the items, links the privacy notice, and keeps saved answers over a reload', async () => {
+    const session = await createSession(h.t, live, {
+      order_items: [{ sku: 'BP-1', name: 'Blood pressure monitor', price: 5000 }],
+    });
+    const page = await open(session.path);
+    await page.getByText('Acme Wellness Store').first().waitFor();
+    await page.getByText('Blood pressure monitor').waitFor();
+    await page.getByText('help@acme.example').waitFor();
+    await page.getByLabel('Email').fill('sam@example.com');
+    await page.getByLabel('Date of birth').fill('1979-11-02');
+    await page.getByLabel('High blood pressure (hypertension)').check();
+    await page.getByLabel('Details').fill('Since 2018.');
+    await page.getByRole('button', { name: 'Save my answers' }).click();
+    await page.getByText('Your answers are saved').waitFor();
+    await page.goto(localLink(h, session.path));
+    assert.equal(await page.getByLabel('Date of birth').inputValue(), '1979-11-02');
+    assert.equal(await page.getByLabel('Details').inputValue(), 'Since 2018.');
+    assert.equal(await page.getByLabel('High blood pressure (hypertension)').isChecked(), true);
+    await page.getByRole('link', { name: 'Privacy notice', exact: true }).click();
+    await page.getByRole('heading', { name: 'Privacy notice' }).waitFor();
+    await page.getByText('The store does not see your answers').waitFor();
+  });
+
+  it('locks the letter after five wrong dates of birth', async () => {
+    const session = await createSession(h.t, sandbox, { customer_name: 'Lou Lock' });
+    const approved = await h.t.api(
+      'POST',
+      `/api/v1/test_helpers/qualification_session/${session.id}/approve`,
+      {
+        key: sandbox,
+        body: {},
+      },
+    );
+    assert.equal(approved.statusCode, 200, approved.body);
+    const page = await open(session.path);
+    for (let i = 0; i < 4; i += 1) {
+      await page.getByLabel('Date of birth').fill('2000-01-01');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByText('does not match our records').waitFor();
+    }
+    await page.getByLabel('Date of birth').fill('2000-01-01');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Too many tries' }).waitFor();
+  });
+
+  it("shows a test letter's mark, and /verify says it is not valid", async () => {
+    const session = await createSession(h.t, sandbox, {
+      customer_name: 'Tess Test',
+      order_items: [{ sku: 'T-1', name: 'Test item', price: 100 }],
+    });
+    await h.t.api('POST', `/api/v1/test_helpers/qualification_session/${session.id}/approve`, {
+      key: sandbox,
+      body: {},
+    });
+    const page = await open(session.path);
+    await page.getByLabel('Date of birth').fill(SANDBOX_DATE_OF_BIRTH);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('TEST — NOT VALID FOR REIMBURSEMENT').first().waitFor();
+    const code = ((await page.locator('article.letter strong').last().textContent()) ?? '').replace('-', '');
+    await page.goto(`${h.baseUrl}/verify/${code}`);
+    await page.getByRole('heading', { name: 'Test letter — not valid' }).waitFor();
+  });
+
+  it('shows a rejected shopper the reason and a link back to the store', async () => {
+    const session = await createSession(h.t, live, { failure_url: 'https://shop.example/cart' });
+    const page = await open(session.path);
+    await page.getByLabel('Email').fill('young@example.com');
+    await page.getByLabel('Date of birth').fill('2014-05-05');
+    await page.getByLabel('State').selectOption('CA');
+    await page.getByLabel('High blood pressure (hypertension)').check();
+    await page.getByLabel('I consent to a telehealth review').check();
+    await page.getByLabel('I have read and accept the privacy notice').check();
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.url().startsWith('https://shop.example/')),
+      page.getByRole('button', { name: 'Submit' }).click(),
+    ]);
+    assert.equal(request.url(), 'https://shop.example/cart');
+    const again = await open(session.path);
+    await again.getByRole('heading', { name: 'Your request was not approved' }).waitFor();
+    await again.getByText('You must be 18 or older').waitFor();
+    assert.equal(
+      await again.getByRole('link', { name: 'Back to the store' }).getAttribute('href'),
+      'https://shop.example/cart',
+    );
   });
 });

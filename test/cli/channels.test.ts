@@ -128,6 +128,60 @@ describe('qualify channel / key commands (SPEC §4.1)', () => {
     assert.match(missing.stderr, /--name/);
   });
 
+  it('channel create/settings set what the survey shows about the merchant (issue 10 item 6)', async () => {
+    const created = await qualifyJson(
+      'channel',
+      'create',
+      '--name',
+      'acme-prod',
+      '--display-name',
+      'Acme Wellness',
+      '--support-email',
+      'help@acme.example',
+      '--json',
+    );
+    const id = created.sales_channel_id as string;
+    const saved = await qualifyJson(
+      'channel',
+      'settings',
+      '--channel',
+      id,
+      '--logo-url',
+      'https://acme.example/logo.png',
+      '--json',
+    );
+    assert.deepEqual(
+      { name: saved.display_name, logo: saved.logo_url, email: saved.support_email },
+      { name: 'Acme Wellness', logo: 'https://acme.example/logo.png', email: 'help@acme.example' },
+    );
+    const session = await app.inject({
+      method: 'POST',
+      url: '/api/v1/qualification_session/create',
+      headers: { 'x-truemed-api-key': created.api_key as string, 'content-type': 'application/json' },
+      payload: JSON.stringify({ idempotency_key: 'brand-1' }),
+    });
+    const link = new URL(json<{ redirect_url: string }>(session).redirect_url);
+    const page = await app.inject({ method: 'GET', url: link.pathname + link.search });
+    assert.equal(page.statusCode, 200, show(page));
+    for (const text of ['Acme Wellness', 'https://acme.example/logo.png', 'help@acme.example'])
+      assert.ok(page.body.includes(text), `survey lacks ${text}`);
+    const bad = await qualify(
+      'channel',
+      'settings',
+      '--channel',
+      id,
+      '--logo-url',
+      'http://x',
+      '--support-email',
+      'no',
+    );
+    assert.notEqual(bad.code, 0);
+    assert.match(
+      bad.stderr,
+      /--logo-url must be an https:\/\/ URL; --support-email must be an email address/,
+    );
+  });
+
   it('channel list --json lists the channels with their mode', async () => {
     const created = await qualifyJson('channel', 'create', '--name', 'Listed', '--json');
     const list = await qualifyJson<Array<Record<string, unknown>>>('channel', 'list', '--json');

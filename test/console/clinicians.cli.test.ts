@@ -97,6 +97,30 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
     await signIn(t, { email: 'gen@example.com', password: created.password });
   });
 
+  it('takes repeatable --license STATE=NUMBER and --practice-address (issue 10 item 3)', async () => {
+    const result = clinicianAdd(
+      t,
+      {
+        email: 'lic@example.com',
+        name: 'Dr. Lic',
+        npi: '1234567893',
+        'practice-address': '1 Main St, Austin TX',
+      },
+      ['--license', 'ca=A12345', '--license', 'NY=N-77', '--json'],
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const created = JSON.parse(result.stdout);
+    assert.deepEqual(created.states, ['CA', 'NY']);
+    assert.deepEqual(created.licenses, { CA: 'A12345', NY: 'N-77' });
+    assert.equal(created.practice_address, '1 Main St, Austin TX');
+    const bad = clinicianAdd(t, { email: 'lic2@example.com', name: 'Dr. Lic', npi: '1234567893' }, [
+      '--license',
+      'ZZ=1',
+    ]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /unknown state code: ZZ/);
+  });
+
   it('reports every input problem, and a duplicate email', async () => {
     const bad = clinicianAdd(
       t,

@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import { DAY_MS, ManualClock } from '../../src/lib/clock.js';
 import { ApiError } from '../../src/lib/errors.js';
 import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
-import { addClinician, createSession, postForm, signIn, submitSurvey } from '../support/shopper.js';
+import {
+  addClinician,
+  approveInConsole,
+  createSession,
+  postForm,
+  signIn,
+  submitSurvey,
+} from '../support/shopper.js';
 
 describe('console queue and review (SPEC §2.3)', () => {
   let t: TestApp;
@@ -79,7 +86,9 @@ describe('console queue and review (SPEC §2.3)', () => {
     ]) {
       assert.ok(page.body.includes(text), `review page lacks ${text}`);
     }
-    assert.match(page.body, /<button type="submit">Approve<\/button>/);
+    assert.match(page.body, /<button type="submit" name="action" value="preview">Preview letter<\/button>/);
+    assert.ok(!/name="sku" value="[^"]*" checked/.test(page.body), 'covered items start unticked');
+    assert.match(page.body, /name="diagnosis" value="I10"/);
     assert.match(page.body, /<button type="submit" class="secondary">Reject<\/button>/);
     assert.match(page.body, /name="validity_days" min="1" max="365" value="365"/);
     const views = await t.database.db
@@ -112,10 +121,7 @@ describe('console queue and review (SPEC §2.3)', () => {
     assert.equal(noItems.statusCode, 422, show(noItems));
     assert.equal((await sessionRow(session.id)).status, 'processing');
 
-    const approved = await agent.post(`/console/sessions/${session.id}/approve`, {
-      sku: 'B-2',
-      validity_days: '200',
-    });
+    const approved = await approveInConsole(agent, session.id, { sku: 'B-2', validity_days: '200' });
     assert.equal(approved.statusCode, 303, show(approved));
     assert.match(
       approved.headers.location as string,
@@ -183,7 +189,7 @@ describe('console queue and review (SPEC §2.3)', () => {
     // Both open the page, then both decide at once.
     await Promise.all([a.get(`/console/sessions/${session.id}`), b.get(`/console/sessions/${session.id}`)]);
     const [ra, rb] = await Promise.all([
-      a.post(`/console/sessions/${session.id}/approve`, { sku: ['A-1', 'B-2'], validity_days: '365' }),
+      approveInConsole(a, session.id, { sku: ['A-1', 'B-2'], validity_days: '365' }),
       b.post(`/console/sessions/${session.id}/reject`, { reason: 'clinician_declined' }),
     ]);
     const statuses = [ra.statusCode, rb.statusCode].sort();
@@ -213,7 +219,13 @@ describe('console queue and review (SPEC §2.3)', () => {
     const row = (await t.services.clinicians.find(clinician.id))!;
     const session = await submitted('SD');
     const results = await Promise.allSettled([
-      t.services.review.approve(row, session.id, { coveredSkus: ['A-1'], validityDays: 365, note: '' }),
+      t.services.review.approve(row, session.id, {
+        coveredSkus: ['A-1'],
+        validityDays: 365,
+        note: '',
+        diagnosisCodes: ['I10'],
+        uses: [],
+      }),
       t.services.review.reject(row, session.id, { reason: 'clinician_declined', note: '' }),
       t.services.review.reject(row, session.id, { reason: 'items_not_covered', note: '' }),
     ]);

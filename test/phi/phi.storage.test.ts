@@ -8,7 +8,14 @@ import { migrate, openDatabase } from '../../src/db/database.js';
 import { createServices } from '../../src/services.js';
 import { createTestApp, show, type TestApp, testConfig } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
-import { addClinician, createSession, dumpAllRows, signIn, submitSurvey } from '../support/shopper.js';
+import {
+  addClinician,
+  approveInConsole,
+  createSession,
+  dumpAllRows,
+  signIn,
+  submitSurvey,
+} from '../support/shopper.js';
 
 // Distinctive text that must never be stored or logged in the clear (SPEC §2.6).
 const DETAILS = 'PLATYPUS-SURVEY-TEXT-4417 taking metformin twice daily';
@@ -38,8 +45,9 @@ describe('health information at rest (SPEC §2.6)', () => {
     const agent = await signIn(t, clinician);
     const review = await agent.get(`/console/sessions/${session.id}`);
     assert.match(review.body, /PLATYPUS-SURVEY-TEXT-4417/, 'the clinician sees the decrypted answers');
-    const approved = await agent.post(`/console/sessions/${session.id}/approve`, {
+    const approved = await approveInConsole(agent, session.id, {
       sku: 'GLU-1',
+      diagnosis: 'R73.03',
       validity_days: '365',
       note: NOTE,
     });

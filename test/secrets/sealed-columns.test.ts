@@ -7,7 +7,7 @@ import { createServices } from '../../src/services.js';
 import { createTestApp, show, TEST_SECRET, type TestApp, testConfig } from '../support/app.js';
 import { openEverySealedValue } from '../support/sealed.js';
 import { newSecret } from '../support/server-process.js';
-import { addClinician, createSession, signIn, submitSurvey } from '../support/shopper.js';
+import { addClinician, approveInConsole, createSession, signIn, submitSurvey } from '../support/shopper.js';
 
 const ENVELOPE = /^v1:[0-9a-f]{12}:/;
 /** A key id nothing is sealed under: pages every value of a column. */
@@ -51,9 +51,16 @@ describe('the registry of sealed columns (issue 13 item 2)', () => {
         decision === 'approve'
           ? { sku: 'BP-1', validity_days: '365', note: 'approved note' }
           : { reason: 'clinician_declined', note: 'rejected note' };
-      const decided = await agent.post(`/console/sessions/${session.id}/${decision}`, fields);
+      const decided =
+        decision === 'approve'
+          ? await approveInConsole(agent, session.id, fields)
+          : await agent.post(`/console/sessions/${session.id}/${decision}`, fields);
       assert.equal(decided.statusCode, 303, show(decided));
     }
+    // Issue 10 item 6: answers saved before Submit are sealed too.
+    const drafted = await createSession(t, channel);
+    const saved = await submitSurvey(t, drafted, { action: 'save' });
+    assert.equal(saved.statusCode, 200, show(saved));
     const endpoint = await t.services.webhookEndpoints.create(channel.channelId, {
       url: 'https://93.184.215.14/h',
     });

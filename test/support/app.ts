@@ -17,6 +17,7 @@ export const NO_IP_LIMITS = {
   QUALIFY_SURVEY_LIMIT_PER_MINUTE: '0',
   QUALIFY_VERIFY_LIMIT_PER_MINUTE: '0',
   QUALIFY_SIGN_IN_LIMIT_PER_MINUTE: '0',
+  QUALIFY_PATIENT_CHECK_LIMIT_PER_MINUTE: '0',
 };
 
 export interface TestChannel {
@@ -55,6 +56,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     PUBLIC_URL: 'http://qualify.test',
     QUALIFY_RATE_LIMIT_PER_MINUTE: '0',
     ...NO_IP_LIMITS,
+    // Production needs SMTP_URL or MAIL_DISABLED (issue 10 item 2): tests of production send no mail.
+    ...(env.QUALIFY_ENV === 'production' && env.SMTP_URL === undefined ? { MAIL_DISABLED: 'true' } : {}),
     ...env,
   });
 }

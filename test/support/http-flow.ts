@@ -35,6 +35,8 @@ export async function submitSurveyOver(
 export interface ConsoleSession {
   /** POSTs a console form with the session's CSRF token; the status. */
   post(path: string, fields: FormFields): Promise<number>;
+  /** Approves as a clinician does (issue 11 item 5): preview, then confirm what was previewed; the status. */
+  approve(sessionId: string, fields: FormFields): Promise<number>;
 }
 
 function cookiesOf(response: Response): string {
@@ -71,16 +73,28 @@ export async function consoleSignIn(
     .join('; ');
   const queue = await fetch(`${baseUrl}/console/queue`, { headers: { cookie } });
   const csrf = csrfOf(await queue.text());
+  const send = (path: string, fields: FormFields) =>
+    fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: formBody({ _csrf: csrf, ...fields }),
+    });
   return {
     async post(path, fields) {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-        body: formBody({ _csrf: csrf, ...fields }),
-      });
+      const response = await send(path, fields);
       await response.arrayBuffer();
       return response.status;
+    },
+    async approve(sessionId, fields) {
+      const path = `/console/sessions/${sessionId}/approve`;
+      const decision = { diagnosis: 'I10', ...fields };
+      const preview = await send(path, { ...decision, action: 'preview' });
+      const digest = (await preview.text()).match(/name="previewed" value="([^"]*)"/)?.[1];
+      if (preview.status !== 200 || !digest) return preview.status;
+      const confirmed = await send(path, { ...decision, action: 'confirm', previewed: digest });
+      await confirmed.arrayBuffer();
+      return confirmed.status;
     },
   };
 }

@@ -28,7 +28,13 @@ export async function seedLoad(options: ProcessEnvOptions): Promise<{ apiKey: st
     await migrate(database);
     const services = createServices(config, database);
     const channel = await services.channels.createChannel('Load', false);
-    await services.clinicians.add({ ...CLINICIAN, name: 'Dr. Load', npi: '1234567893', states: ['CA'] });
+    await services.clinicians.add({
+      ...CLINICIAN,
+      name: 'Dr. Load',
+      npi: '1234567893',
+      states: ['CA'],
+      licenses: { CA: 'CA-LOAD-1' },
+    });
     return { apiKey: channel.api_key };
   } finally {
     await database.close();
@@ -62,7 +68,10 @@ export async function oneSession(
     decision === 'approve'
       ? { sku: 'BP-1', validity_days: '365', note: `note on ${tag}` }
       : { reason: 'clinician_declined', note: `note on ${tag}` };
-  const decided = await target.console.post(`/console/sessions/${id}/${decision}`, fields);
+  const decided =
+    decision === 'approve'
+      ? await target.console.approve(id, fields)
+      : await target.console.post(`/console/sessions/${id}/${decision}`, fields);
   if (decided !== 303) throw new Error(`${decision} ${tag}: ${decided}`);
   return { id, redirectUrl: session.redirect_url, decision };
 }

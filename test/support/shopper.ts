@@ -87,7 +87,17 @@ export async function addClinician(
   clinicianCounter += 1;
   const email = `clinician${clinicianCounter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const password = 'correct horse battery staple';
-  const created = await t.services.clinicians.add({ email, name, npi: '1234567893', states, password });
+  // A licence number per state (issue 10 item 3): without one the clinician could not approve.
+  const licenses = Object.fromEntries(states.map((state) => [state, `${state}-LIC-${clinicianCounter}`]));
+  const created = await t.services.clinicians.add({
+    email,
+    name,
+    npi: '1234567893',
+    states,
+    licenses,
+    practiceAddress: '100 Main Street, Springfield',
+    password,
+  });
   return { id: created.clinician_id, email, password };
 }
 
@@ -152,4 +162,27 @@ export async function dumpAllRows(t: TestApp): Promise<string> {
     parts.push(JSON.stringify(rows));
   }
   return parts.join('\n');
+}
+
+/** The hidden digest a preview carries: what a confirm must send back (issue 11 item 5). */
+export function previewedDigest(html: string): string | undefined {
+  return html.match(/name="previewed" value="([^"]*)"/)?.[1];
+}
+
+/**
+ * Approves through the console the way a clinician does: the decision is previewed, then the
+ * previewed letter confirmed. `fields` are the approve form's (sku, diagnosis, validity_days, …);
+ * the per-item use and duration default to the definition's when not given.
+ */
+export async function approveInConsole(
+  agent: ConsoleAgent,
+  sessionId: string,
+  fields: FormFields,
+): Promise<LightMyRequestResponse> {
+  const url = `/console/sessions/${sessionId}/approve`;
+  const withDefaults: FormFields = { diagnosis: 'I10', validity_days: '365', ...fields };
+  const preview = await agent.post(url, { ...withDefaults, action: 'preview' });
+  const digest = previewedDigest(preview.body);
+  if (preview.statusCode !== 200 || !digest) return preview;
+  return agent.post(url, { ...withDefaults, action: 'confirm', previewed: digest });
 }

@@ -193,10 +193,12 @@ describe('shopper survey pages (SPEC §2.2)', () => {
     ['under 18', { date_of_birth: '2015-06-01' }, 'age_ineligible'],
     ['no qualifying condition', { condition: ['none'] }, 'no_qualifying_condition'],
   ] as const) {
-    it(`rejects ${name} automatically as actor rules, audited, still redirecting to success_url`, async () => {
-      const session = await createSession(t, channel, { success_url: SUCCESS });
+    it(`rejects ${name} automatically as actor rules, audited, redirecting to failure_url (issue 10 item 6)`, async () => {
+      const failure = 'https://shop.example/failed';
+      const session = await createSession(t, channel, { success_url: SUCCESS, failure_url: failure });
       const response = await submitSurvey(t, session, overrides);
       assert.equal(response.statusCode, 303, show(response));
+      assert.equal(response.headers.location, failure);
       const row = await status(session.id);
       assert.equal(row.status, 'rejected', JSON.stringify(row));
       assert.equal(row.rejection_reason, reason);
@@ -220,8 +222,11 @@ describe('shopper survey pages (SPEC §2.2)', () => {
       ]);
       const page = await t.app.inject({ method: 'GET', url: session.path });
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, /could not issue a Letter of Medical Necessity/);
-      assert.ok(!page.body.includes(reason), 'the shopper page shows a neutral message');
+      assert.match(page.body, /Your request was not approved/);
+      // Issue 10 item 1: the reason in plain words, never the code.
+      assert.match(page.body, reason === 'age_ineligible' ? /18 or older/ : /None of the conditions/);
+      assert.ok(!page.body.includes(reason), 'the reason is in plain words');
+      assert.match(page.body, /<a href="https:\/\/shop.example\/failed">Back to the store<\/a>/);
     });
   }
 

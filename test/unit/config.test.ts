@@ -130,7 +130,13 @@ describe('loadConfig (SPEC §4.2)', () => {
 
   it('per-IP limits and the proxies trusted for the client address (issue 13 item 5)', () => {
     const defaults = loadConfig({ QUALIFY_SECRET: SECRET }, tempDir());
-    assert.deepEqual(defaults.ipRateLimits, { unauthenticated: 30, surveyPosts: 30, verify: 60, signIn: 20 });
+    assert.deepEqual(defaults.ipRateLimits, {
+      unauthenticated: 30,
+      surveyPosts: 30,
+      verify: 60,
+      signIn: 20,
+      patientCheck: 10,
+    });
     assert.equal(defaults.trustProxy, false);
     const set = loadConfig(
       {

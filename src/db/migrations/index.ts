@@ -4,6 +4,7 @@ import * as review from './002_review.js';
 import * as webhooks from './003_webhooks.js';
 import * as sessionCounts from './004_session_counts.js';
 import * as hardening from './005_hardening.js';
+import * as letter from './006_letter.js';
 import * as orderedWebhooks from './008_ordered_webhooks.js';
 import * as dashboard from './009_dashboard.js';
 
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '003_webhooks': webhooks,
   '004_session_counts': sessionCounts,
   '005_hardening': hardening,
+  '006_letter': letter,
   '008_ordered_webhooks': orderedWebhooks,
   '009_dashboard': dashboard,
 };
