@@ -26,7 +26,8 @@ export class ApiKeyCache {
 
   set(keyHash: string, channel: ChannelRow, now: number): void {
     if (this.entries.size >= MAX_KEYS && !this.entries.has(keyHash)) this.entries.clear();
-    this.entries.set(keyHash, { channel, checkedAt: now });
+    // One object serves many requests: frozen, so no request can change it for the others.
+    this.entries.set(keyHash, { channel: Object.freeze(channel), checkedAt: now });
   }
 
   delete(keyHash: string): void {

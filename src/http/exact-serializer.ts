@@ -32,8 +32,8 @@ export function compileExactSerializer(
     'MISMATCH',
     `"use strict";
      const { ${compiler.constantNames().join(', ')} } = constants;
+     ${compiler.declarations()}
      return function serialize(data) {
-       ${compiler.declarations()}
        return ${body};
      };`,
   )(compiler.constants, MISMATCH) as (data: unknown) => string;
