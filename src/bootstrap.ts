@@ -4,8 +4,13 @@ import { US_STATES } from './survey/definition.js';
 
 export interface FirstStartCredentials {
   sandbox: { sales_channel_id: string; api_key: string };
-  /** SPEC §2.3 — the demo clinician, licensed in every state; its password is shown once. */
+  /**
+   * SPEC §2.3 — outside production only: the demo clinician, licensed in every state, who reviews
+   * the sandbox queue only (issue 11 item 4); its password is shown once.
+   */
   clinician?: { email: string; password: string };
+  /** Issue 11 item 1 — in production no account is seeded: how to add the first admin is printed. */
+  firstAdmin?: true;
 }
 
 export const DEMO_CLINICIAN_EMAIL = 'demo.clinician@qualify.local';
@@ -26,13 +31,16 @@ async function seedEmptyDatabase(services: Services): Promise<FirstStartCredenti
   const credentials: FirstStartCredentials = {
     sandbox: { sales_channel_id: sandbox.sales_channel_id, api_key: sandbox.api_key },
   };
-  if ((await services.clinicians.count()) === 0) {
+  if (services.config.env === 'production') {
+    if ((await services.clinicians.count()) === 0) credentials.firstAdmin = true;
+  } else if ((await services.clinicians.count()) === 0) {
     const demo = await services.clinicians.add({
       email: DEMO_CLINICIAN_EMAIL,
       name: 'Dr. Demo Clinician',
       npi: '1234567893',
       credentials: 'MD',
       states: Object.keys(US_STATES),
+      sandbox: 'only',
     });
     credentials.clinician = { email: demo.email, password: demo.password! };
   }
@@ -52,6 +60,17 @@ export function formatCredentials(credentials: FirstStartCredentials, publicUrl:
           `  Review console         ${publicUrl}/console`,
           `  Clinician email        ${credentials.clinician.email}`,
           `  Clinician password     ${credentials.clinician.password}`,
+          '',
+        ]
+      : []),
+    ...(credentials.firstAdmin
+      ? [
+          '  No console account exists yet. Add the first admin (a one-time link to choose the',
+          '  password is printed; no password is ever shown here):',
+          '',
+          '    qualify clinician add --role admin --email you@example.com --name "Your Name"',
+          '',
+          `  then open the link, and sign in at ${publicUrl}/console`,
           '',
         ]
       : []),

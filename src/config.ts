@@ -40,7 +40,15 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** SPEC §3.4 — how long a claimed webhook delivery stays an instance's before another may take it over. */
   readonly webhookLeaseMs: number;
+  /**
+   * Issue 11 item 2 — `required`: every console account enrols a TOTP second factor at its first
+   * sign-in and gives a code at each; `optional`: only accounts that enrolled give one.
+   */
+  readonly consoleMfa: ConsoleMfa;
 }
+
+export const CONSOLE_MFA_MODES = ['required', 'optional'] as const;
+export type ConsoleMfa = (typeof CONSOLE_MFA_MODES)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -141,6 +149,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems,
   );
 
+  const consoleMfa = (env.QUALIFY_CONSOLE_MFA || (production ? 'required' : 'optional')) as ConsoleMfa;
+  if (!CONSOLE_MFA_MODES.includes(consoleMfa))
+    problems.push(`QUALIFY_CONSOLE_MFA must be one of ${CONSOLE_MFA_MODES.join(', ')} (got "${consoleMfa}")`);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -160,6 +172,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dbPoolSize,
     dbStatementTimeoutMs,
     webhookLeaseMs,
+    consoleMfa,
   });
 }
 

@@ -1,8 +1,11 @@
 import { AuditRepository } from './audit/audit.repository.js';
+import { ThrottleRepository } from './auth/throttle.repository.js';
+import { TotpRepository } from './auth/totp.repository.js';
 import { BackupRepository } from './backup/backup.repository.js';
 import { ChannelsRepository } from './channels/channels.repository.js';
 import { CliniciansRepository } from './console/clinicians.repository.js';
 import { ConsoleSessionsRepository } from './console/console-sessions.repository.js';
+import { QuestionsRepository } from './console/questions.repository.js';
 import { ReviewsRepository } from './console/reviews.repository.js';
 import type { DB } from './db/schema.js';
 import { EventsRepository } from './events/events.repository.js';
@@ -33,6 +36,9 @@ export interface Repositories {
   readonly lmns: LmnRepository;
   readonly audit: AuditRepository;
   readonly keyChecks: KeyCheckRepository;
+  readonly totp: TotpRepository;
+  readonly throttle: ThrottleRepository;
+  readonly questions: QuestionsRepository;
   /** Whole-file copies of a SQLite database (issue 13 item 8); owns no table. */
   readonly backups: BackupRepository;
 }
@@ -53,6 +59,9 @@ export function createRepositories(): Repositories {
     lmns: new LmnRepository(),
     audit: new AuditRepository(),
     keyChecks,
+    totp: new TotpRepository(),
+    throttle: new ThrottleRepository(),
+    questions: new QuestionsRepository(),
     backups: new BackupRepository(keyChecks),
   };
 }
@@ -84,4 +93,9 @@ export const TABLE_OWNERS = {
   audit_log: 'audit',
   audit_head: 'audit',
   key_checks: 'keyChecks',
+  auth_totp: 'totp',
+  auth_recovery_codes: 'totp',
+  auth_throttle: 'throttle',
+  review_claims: 'reviews',
+  session_questions: 'questions',
 } as const satisfies Record<keyof DB, keyof Repositories>;

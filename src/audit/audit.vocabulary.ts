@@ -8,6 +8,19 @@ export const AUDIT_ACTIONS = [
   'session.reject',
   'session.auto_reject',
   'clinician.add',
+  'clinician.edit',
+  'clinician.disable',
+  'clinician.enable',
+  'clinician.reset_password',
+  'clinician.password_set',
+  'console.sign_in_locked',
+  'console.mfa_enrolled',
+  'console.mfa_failed',
+  'console.recovery_code_used',
+  'decision.view',
+  'audit.view',
+  'session.ask',
+  'session.answer',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,22 +1,18 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { FormResult } from '../html/forms.js';
-import { html } from '../html/html.js';
-import { messagePage } from '../html/layout.js';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { randomToken } from '../lib/ids.js';
 import { formatVerificationCode } from '../lmn/lmn.code.js';
 import type { Services } from '../services.js';
-import { ApproveForm, CsrfForm, type DecisionErrors, RejectForm, SignInForm } from './console.forms.js';
+import { ApproveForm, type DecisionErrors, RejectForm, SignInForm } from './console.forms.js';
 import { alreadyReviewedPage, queuePage, reviewPage, signInPage } from './console.views.js';
-import { type ConsoleContext, IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';
+import { IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';
+import { consoleHttp, SESSION_COOKIE, SIGN_IN_COOKIE, type SignedIn } from './console-http.js';
 
-const SESSION_COOKIE = 'qualify_console';
-/** Double-submit token for the sign-in form, which has no session yet. */
-const SIGN_IN_COOKIE = 'qualify_sign_in';
-
-type SignedIn = Extract<ConsoleContext, { state: 'signed_in' }>;
+/** Issue 11 item 3 — the same words whether or not the password typed was right. */
+export const LOCKED_MESSAGE = 'Too many failed sign-ins. Try again in 15 minutes.';
 
 const SessionParams = Type.Object({ id: Type.String() });
 
@@ -24,8 +20,7 @@ const SessionParams = Type.Object({ id: Type.String() });
 export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { consoleAuth, review, survey, clock } = services;
-  const secure = services.config.publicUrl.startsWith('https:');
-  const cookieOptions = { path: '/console', httpOnly: true, sameSite: 'lax' as const, secure };
+  const { cookieOptions, signedIn, signedInPost } = consoleHttp(services);
 
   const signInForm = (
     reply: FastifyReply,
@@ -37,40 +32,13 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return sendHtml(reply, status, signInPage({ email: options.email ?? '', csrf, ...options }));
   };
 
-  /** The signed-in clinician, or a redirect to the sign-in page (with a notice once idle). */
-  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> => {
-    const context = await consoleAuth.resolve(request.cookies[SESSION_COOKIE]);
-    if (context.state === 'signed_in') return context;
-    reply.clearCookie(SESSION_COOKIE, cookieOptions);
-    redirectAfterPost(reply, context.state === 'expired' ? '/console?expired=1' : '/console');
-    return undefined;
-  };
-
-  /** Every POST form carries the session's CSRF token (SPEC §2.3): signed in, and the token matches. */
-  const signedInPost = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<SignedIn | undefined> => {
-    const context = await signedIn(request, reply);
-    if (!context) return undefined;
-    if (sameToken(CsrfForm.parse(request.body).input._csrf, context.csrf)) return context;
-    sendHtml(
-      reply,
-      403,
-      messagePage(
-        'Form expired',
-        html`This form has expired. <a href="/console/queue">Back to the queue</a>.`,
-      ),
-    );
-    return undefined;
-  };
-
   app.get<{ Querystring: { expired?: string } }>(
     '/console',
     { schema: { hide: true } },
     async (request, reply) => {
       const context = await consoleAuth.resolve(request.cookies[SESSION_COOKIE]);
       if (context.state === 'signed_in') return redirectAfterPost(reply, '/console/queue');
+      if (context.state === 'mfa_pending') return redirectAfterPost(reply, '/console/mfa');
       const notice =
         request.query.expired !== undefined
           ? `You were signed out after ${IDLE_TIMEOUT_MS / 60_000} minutes without activity.`
@@ -85,12 +53,15 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     if (!expected || !sameToken(_csrf, expected)) {
       return signInForm(reply, 403, { email, error: 'The form expired. Please sign in again.' });
     }
-    const signed = await consoleAuth.signIn(email, password);
+    const signed = await consoleAuth.signIn(email, password, request.ip);
+    // Issue 11 item 3 — while locked, one plain answer whatever was typed.
+    if (signed.kind === 'locked') return signInForm(reply, 429, { email, error: LOCKED_MESSAGE });
     // One message for a wrong email and a wrong password: no account enumeration.
-    if (!signed) return signInForm(reply, 401, { email, error: 'Email or password is incorrect.' });
+    if (signed.kind === 'wrong')
+      return signInForm(reply, 401, { email, error: 'Email or password is incorrect.' });
     reply.clearCookie(SIGN_IN_COOKIE, cookieOptions);
     reply.setCookie(SESSION_COOKIE, signed.token, cookieOptions);
-    return redirectAfterPost(reply, '/console/queue');
+    return redirectAfterPost(reply, signed.next === 'mfa' ? '/console/mfa' : '/console/queue');
   });
 
   app.post('/console/sign-out', { schema: { hide: true } }, async (request, reply) => {

@@ -18,8 +18,8 @@ export function formatAge(ms: number): string {
 
 const money = (cents: number | null) => (cents === null ? '—' : `$${(cents / 100).toFixed(2)}`);
 
-function bar(clinician: ClinicianRow, csrf: string): SafeHtml {
-  return html`<header class="bar"><span><a href="/console/queue">Review queue</a> · ${clinician.name}, ${clinician.credentials}</span>
+export function consoleBar(clinician: ClinicianRow, csrf: string): SafeHtml {
+  return html`<header class="bar"><nav aria-label="Console"><a href="/console/queue">Review queue</a>${clinician.sandbox !== 'none' ? html` · <a href="/console/queue?queue=sandbox">Sandbox queue</a>` : ''} · <a href="/console/decisions">My decisions</a>${clinician.role === 'admin' ? html` · <a href="/console/admin/clinicians">Accounts</a> · <a href="/console/admin/audit">Audit log</a>` : ''} · ${clinician.name}, ${clinician.credentials}</nav>
 <form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">Sign out</button></form></header>`;
 }
 
@@ -68,7 +68,7 @@ ${
     ? html`<p class="card">Nothing to review.</p>`
     : html`<table><thead><tr><th scope="col">Shopper</th><th scope="col">State</th><th scope="col">Waiting</th></tr></thead><tbody>${rows}</tbody></table>`
 }`,
-    { header: bar(clinician, csrf) },
+    { header: consoleBar(clinician, csrf) },
   );
 }
 
@@ -141,7 +141,7 @@ ${err('note')}
 <div class="actions"><button type="submit" class="secondary">Reject</button></div>
 </form>
 </section>`;
-  return page('Review', body, { header: bar(options.clinician, options.csrf) });
+  return page('Review', body, { header: consoleBar(options.clinician, options.csrf) });
 }
 
 export function alreadyReviewedPage(clinician: ClinicianRow, csrf: string, status: string): string {
@@ -149,6 +149,6 @@ export function alreadyReviewedPage(clinician: ClinicianRow, csrf: string, statu
     'Already reviewed',
     html`<h1>Already reviewed</h1><div class="card" role="status"><p>This session was already reviewed (${status}).</p>
 <p><a href="/console/queue">Back to the queue</a></p></div>`,
-    { header: bar(clinician, csrf) },
+    { header: consoleBar(clinician, csrf) },
   );
 }

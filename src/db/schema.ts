@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { RejectionReason, SessionStatus, TransitionActor } from '../sessions/sessions.vocabulary.js';
 import type { EventType } from '../webhooks/event-types.js';
+import type { AuthTables } from './schema.auth.js';
 import type { ReviewTables } from './schema.review.js';
 import type { WebhookTables } from './schema.webhooks.js';
 
@@ -48,6 +49,10 @@ export interface QualificationSessionTable {
   /** US state of residence from the survey: needed in clear text to route the review queue. */
   shopper_state: string | null;
   submitted_at: number | null;
+  /** Issue 11 item 5 — a clinician's question is open: out of the queue until the shopper answers. */
+  awaiting_shopper_since: number | null;
+  /** Issue 11 item 5 — the shopper answered: back at the top of the queue. */
+  requeued_at: number | null;
   /** Lower-cased email, customer_name, user_id, source and id, for the list `search` filter. */
   search_text: string;
 }
@@ -96,7 +101,7 @@ export interface KeyCheckTable {
   updated_at: number;
 }
 
-export interface DB extends ReviewTables, WebhookTables {
+export interface DB extends ReviewTables, WebhookTables, AuthTables {
   sales_channels: SalesChannelTable;
   api_keys: ApiKeyTable;
   qualification_sessions: QualificationSessionTable;

@@ -1,6 +1,8 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { accountRoutes } from '../console/account.routes.js';
+import { adminRoutes } from '../console/admin.routes.js';
 import { consoleRoutes } from '../console/console.routes.js';
 import { useIpRateLimits } from '../http/ip-rate-limits.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
@@ -29,7 +31,13 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
     {
       name: 'sign-in',
       perMinute: limits.signIn,
-      routes: ['GET /console', 'POST /console/sign-in'],
+      routes: [
+        'GET /console',
+        'POST /console/sign-in',
+        'POST /console/mfa',
+        'GET /console/reset/:token',
+        'POST /console/reset/:token',
+      ],
       counts: 'requests',
     },
     { name: 'survey', perMinute: limits.surveyPosts, routes: ['POST /q/:id'], counts: 'requests' },
@@ -72,5 +80,7 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
 
   await app.register(surveyRoutes, { services });
   await app.register(consoleRoutes, { services });
+  await app.register(accountRoutes, { services });
+  await app.register(adminRoutes, { services });
   await app.register(verifyRoutes, { services });
 };

@@ -53,6 +53,8 @@ export const SESSION_COLUMNS = [
   'rejection_reason',
   'shopper_state',
   'submitted_at',
+  'awaiting_shopper_since',
+  'requeued_at',
   'search_text',
 ] as const satisfies readonly (keyof SessionRow)[];
 

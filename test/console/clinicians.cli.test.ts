@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { formatCredentials, seedFirstStart } from '../../src/bootstrap.js';
-import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
+import { createTestApp, show, TEST_SECRET, type TestApp } from '../support/app.js';
 import { runCliSync } from '../support/server-process.js';
-import { signIn } from '../support/shopper.js';
+import { postForm, signIn } from '../support/shopper.js';
 
 /** `qualify clinician add --<option> <value>...` followed by bare `flags`, `input` on stdin. */
 function clinicianAdd(t: TestApp, options: Record<string, string>, flags: string[] = [], input?: string) {
@@ -22,7 +22,7 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
   });
   after(() => t.close());
 
-  it('seeds a demo clinician in every state on first start and prints its credentials once', async () => {
+  it('seeds (outside production) a sandbox-only demo clinician in every state and prints its credentials once', async () => {
     const credentials = await seedFirstStart(t.services);
     assert.ok(credentials?.clinician, JSON.stringify(credentials));
     const text = formatCredentials(credentials, 'http://qualify.test');
@@ -31,6 +31,7 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
     assert.ok(text.includes('http://qualify.test/console'));
     const [demo] = await t.services.clinicians.list();
     assert.equal(demo?.states.length, 51);
+    assert.equal(demo?.sandbox, 'only', 'the demo reviews test-mode sessions only');
     await signIn(t, credentials.clinician);
     assert.equal(await seedFirstStart(t.services), undefined, 'a second start seeds nothing');
     assert.equal(await t.services.clinicians.count(), 1);
@@ -42,7 +43,7 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
       {
         email: 'Jane.Doe@Example.com',
         name: 'Dr. Jane Doe',
-        npi: '1992753880',
+        npi: '1992753883',
         states: 'ca, ny',
         credentials: 'DO',
       },
@@ -63,7 +64,7 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
       {
         email: 'jane.doe@example.com',
         name: 'Dr. Jane Doe',
-        npi: '1992753880',
+        npi: '1992753883',
         credentials: 'DO',
         states: ['CA', 'NY'],
       },
@@ -85,7 +86,7 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
     assert.ok(!stored.password_hash.includes('a long enough password'));
   });
 
-  it('generates and prints a password once without --password-stdin', async () => {
+  it('prints a one-time link to choose the password (never a password) without --password-stdin', async () => {
     const result = clinicianAdd(
       t,
       { email: 'gen@example.com', name: 'Dr. Gen', npi: '1234567893', states: 'TX' },
@@ -93,8 +94,20 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
     );
     assert.equal(result.status, 0, result.stderr);
     const created = JSON.parse(result.stdout);
-    assert.ok(created.password.length >= 20);
-    await signIn(t, { email: 'gen@example.com', password: created.password });
+    assert.equal(created.password, undefined, result.stdout);
+    const link = new URL(created.password_link);
+    assert.match(link.pathname, /^\/console\/reset\/[\w-]{20,}$/, result.stdout);
+    const form = await t.app.inject({ method: 'GET', url: link.pathname });
+    assert.equal(form.statusCode, 200, show(form));
+    assert.match(form.body, /<label for="password">New password<\/label>/);
+    const set = await postForm(t, link.pathname, {
+      password: 'a brand new password',
+      confirm: 'a brand new password',
+    });
+    assert.equal(set.statusCode, 303, show(set));
+    await signIn(t, { email: 'gen@example.com', password: 'a brand new password' });
+    const again = await t.app.inject({ method: 'GET', url: link.pathname });
+    assert.equal(again.statusCode, 404, `a used link is spent: ${show(again)}`);
   });
 
   it('reports every input problem, and a duplicate email', async () => {

@@ -4,6 +4,7 @@ import * as review from './002_review.js';
 import * as webhooks from './003_webhooks.js';
 import * as sessionCounts from './004_session_counts.js';
 import * as hardening from './005_hardening.js';
+import * as consoleForLiveUse from './007_console.js';
 
 /** Every migration, in order. Listed in code (not read from disk) so both engines and every runner agree. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '003_webhooks': webhooks,
   '004_session_counts': sessionCounts,
   '005_hardening': hardening,
+  '007_console': consoleForLiveUse,
 };
