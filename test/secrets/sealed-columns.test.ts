@@ -58,6 +58,8 @@ describe('the registry of sealed columns (issue 13 item 2)', () => {
       url: 'https://93.184.215.14/h',
     });
     await t.services.webhookEndpoints.rotateSecret(null, endpoint.endpoint.id);
+    // Issue 11: a TOTP secret being enrolled.
+    await t.services.totp.beginEnrolment({ kind: 'clinician', id: clinician.id }, clinician.email);
   });
   after(() => t.close());
 
