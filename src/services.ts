@@ -122,12 +122,18 @@ export function createServices(
     review: new ReviewService(
       database,
       clock,
-      { sessions: repos.sessions, reviews: repos.reviews },
+      {
+        sessions: repos.sessions,
+        reviews: repos.reviews,
+        clinicians: repos.clinicians,
+        questions: repos.questions,
+      },
       cipher,
       lifecycle,
       survey,
       lmn,
       audit,
+      events,
     ),
   };
 }

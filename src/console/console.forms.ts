@@ -107,3 +107,18 @@ const AccountSchema = Type.Object({
 });
 export type AccountValues = Static<typeof AccountSchema>;
 export const AccountForm = defineForm(AccountSchema);
+
+/** Issue 11 item 5 — the clinician's question to the shopper. */
+export const AskForm = defineForm(
+  Type.Object({
+    _csrf: csrf,
+    question: Type.String({
+      default: '',
+      minLength: 1,
+      maxLength: 2000,
+      'x-as-typed': true,
+      'x-missing': 'Write the question for the shopper.',
+      'x-invalid': 'Keep the question under 2000 characters.',
+    }),
+  }),
+);

@@ -6,8 +6,26 @@ import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { randomToken } from '../lib/ids.js';
 import { formatVerificationCode } from '../lmn/lmn.code.js';
 import type { Services } from '../services.js';
-import { ApproveForm, type DecisionErrors, RejectForm, SignInForm } from './console.forms.js';
-import { alreadyReviewedPage, queuePage, reviewPage, signInPage } from './console.views.js';
+import { ApproveForm, AskForm, type DecisionErrors, RejectForm, SignInForm } from './console.forms.js';
+import { alreadyReviewedPage, reviewPage, signInPage } from './console.views.js';
+import { queuesOf } from './review.service.js';
+import {
+  AGE_FILTERS,
+  type AgeFilter,
+  decidedPage,
+  decisionsPage,
+  type QueueQuery,
+  reviewExtras,
+  waitingPage,
+  workListPage,
+} from './worklist.views.js';
+
+const AGE_MS: Record<Exclude<AgeFilter, ''>, number> = {
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '72h': 259_200_000,
+};
+
 import { IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';
 import { consoleHttp, SESSION_COOKIE, SIGN_IN_COOKIE, type SignedIn } from './console-http.js';
 
@@ -72,25 +90,60 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return redirectAfterPost(reply, '/console');
   });
 
-  app.get<{ Querystring: { approved?: string; code?: string; rejected?: string } }>(
-    '/console/queue',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const context = await signedIn(request, reply);
-      if (!context) return reply;
-      // A notice after a decision (303 here); shown only for well-formed ids and codes.
-      const { approved, rejected, code } = request.query;
-      const sessionId = /^qs_[0-9a-f-]{36}$/;
-      const notice =
-        approved && sessionId.test(approved) && code && /^[0-9A-Z]{10}$/.test(code)
-          ? `Approved ${approved}. Letter issued with verification code ${formatVerificationCode(code)}.`
-          : rejected && sessionId.test(rejected)
-            ? `Rejected ${rejected}.`
+  app.get<{
+    Querystring: {
+      approved?: string;
+      code?: string;
+      rejected?: string;
+      asked?: string;
+      queue?: string;
+      state?: string;
+      age?: string;
+      q?: string;
+      page?: string;
+    };
+  }>('/console/queue', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    // A notice after a decision (303 here); shown only for well-formed ids and codes.
+    const { approved, rejected, asked, code } = request.query;
+    const sessionId = /^qs_[0-9a-f-]{36}$/;
+    const notice =
+      approved && sessionId.test(approved) && code && /^[0-9A-Z]{10}$/.test(code)
+        ? `Approved ${approved}. Letter issued with verification code ${formatVerificationCode(code)}.`
+        : rejected && sessionId.test(rejected)
+          ? `Rejected ${rejected}.`
+          : asked && sessionId.test(asked)
+            ? `Question sent. ${asked} waits for the shopper's answer.`
             : undefined;
-      const entries = await review.queue(context.clinician);
-      return sendHtml(reply, 200, queuePage(context.clinician, context.csrf, entries, notice));
-    },
-  );
+    // Issue 11 items 4 and 6 — live or sandbox (a sandbox-only account sees the sandbox), filters, pages.
+    const queues = queuesOf(context.clinician);
+    const wanted = request.query.queue === 'sandbox' ? 'sandbox' : 'live';
+    const query: QueueQuery = {
+      queue: queues.includes(wanted) ? wanted : queues[0]!,
+      state: /^[A-Z]{2}$/.test(request.query.state ?? '') ? request.query.state! : '',
+      age: (request.query.age ?? '') in AGE_FILTERS ? (request.query.age as AgeFilter) : '',
+      q: (request.query.q ?? '').slice(0, 200),
+    };
+    const view = await review.queue(context.clinician, {
+      queue: query.queue,
+      ...(query.state ? { state: query.state } : {}),
+      ...(query.age ? { minAgeMs: AGE_MS[query.age] } : {}),
+      search: query.q,
+      page: Math.min(Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1), 1_000_000),
+    });
+    return sendHtml(
+      reply,
+      200,
+      workListPage({
+        clinician: context.clinician,
+        csrf: context.csrf,
+        view,
+        query,
+        ...(notice ? { notice } : {}),
+      }),
+    );
+  });
 
   const showReview = async (
     reply: FastifyReply,
@@ -98,11 +151,14 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     sessionId: string,
     status: number,
     errors?: DecisionErrors,
+    askError?: string,
   ) => {
     const view = await review.open(context.clinician, sessionId);
     if (view.state === 'reviewed') {
       return sendHtml(reply, 409, alreadyReviewedPage(context.clinician, context.csrf, view.session.status));
     }
+    if (view.state === 'waiting')
+      return sendHtml(reply, 200, waitingPage(context.clinician, context.csrf, view.questions));
     return sendHtml(
       reply,
       status,
@@ -113,6 +169,13 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
         definition: survey.definition,
         now: clock.now(),
         ...(errors ? { errors } : {}),
+        extras: reviewExtras({
+          sessionId: view.session.id,
+          csrf: context.csrf,
+          questions: view.questions,
+          reviewedBy: view.reviewedBy,
+          ...(askError ? { askError } : {}),
+        }),
       }),
     );
   };
@@ -170,6 +233,66 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     async (context, id, values) => {
       await review.reject(context.clinician, id, { reason: values.reason, note: values.note });
       return `/console/queue?rejected=${encodeURIComponent(id)}`;
+    },
+  );
+
+  // Issue 11 item 5 — "Ask the shopper".
+  app.post(
+    '/console/sessions/:id/ask',
+    { schema: { hide: true, params: SessionParams } },
+    async (request, reply) => {
+      const context = await signedInPost(request, reply);
+      if (!context) return reply;
+      const form = AskForm.parse(request.body);
+      if (!form.ok)
+        return showReview(
+          reply,
+          context,
+          request.params.id,
+          422,
+          undefined,
+          Object.values(form.errors).join(' '),
+        );
+      await review.ask(context.clinician, request.params.id, form.values.question);
+      return redirectAfterPost(reply, `/console/queue?asked=${encodeURIComponent(request.params.id)}`);
+    },
+  );
+
+  // Issue 11 item 6 — "My decisions", each readable again (audited).
+  app.get<{ Querystring: { page?: string } }>(
+    '/console/decisions',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const context = await signedIn(request, reply);
+      if (!context) return reply;
+      const page = Math.min(Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1), 1_000_000);
+      const result = await review.decisions(context.clinician, page);
+      return sendHtml(
+        reply,
+        200,
+        decisionsPage({ clinician: context.clinician, csrf: context.csrf, result }),
+      );
+    },
+  );
+
+  app.get(
+    '/console/decisions/:id',
+    { schema: { hide: true, params: SessionParams } },
+    async (request, reply) => {
+      const context = await signedIn(request, reply);
+      if (!context) return reply;
+      const view = await review.decided(context.clinician, request.params.id);
+      const labels = new Map(survey.definition.conditions.map((c) => [c.id, c.label]));
+      return sendHtml(
+        reply,
+        200,
+        decidedPage({
+          clinician: context.clinician,
+          csrf: context.csrf,
+          view,
+          conditionLabel: (id) => labels.get(id) ?? id,
+        }),
+      );
     },
   );
 };

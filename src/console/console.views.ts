@@ -6,7 +6,7 @@ import { US_STATES } from '../survey/definition.js';
 import { ageOn } from '../survey/prescreen.js';
 import type { ClinicianRow } from './clinicians.repository.js';
 import type { DecisionErrors } from './console.forms.js';
-import type { QueueEntry, ReviewView } from './review.service.js';
+import type { ReviewView } from './review.service.js';
 
 export function formatAge(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
@@ -45,33 +45,6 @@ ${options.error ? html`<p class="errors" role="alert">${options.error}</p>` : ''
   );
 }
 
-export function queuePage(
-  clinician: ClinicianRow,
-  csrf: string,
-  entries: QueueEntry[],
-  notice?: string,
-): string {
-  const rows = entries.map(
-    ({ session, ageMs }) => html`<tr>
-<td><a href="/console/sessions/${session.id}">${session.customer_name ?? session.email ?? session.id}</a></td>
-<td>${session.shopper_state}</td>
-<td>${formatAge(ageMs)}</td>
-</tr>`,
-  );
-  return page(
-    'Review queue',
-    html`<h1>Review queue</h1>
-${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
-<p>Sessions waiting for review in your states (${JSON.parse(clinician.states).join(', ')}), oldest first.</p>
-${
-  entries.length === 0
-    ? html`<p class="card">Nothing to review.</p>`
-    : html`<table><thead><tr><th scope="col">Shopper</th><th scope="col">State</th><th scope="col">Waiting</th></tr></thead><tbody>${rows}</tbody></table>`
-}`,
-    { header: consoleBar(clinician, csrf) },
-  );
-}
-
 export interface ReviewPageOptions {
   clinician: ClinicianRow;
   csrf: string;
@@ -79,6 +52,8 @@ export interface ReviewPageOptions {
   definition: SurveyDefinition;
   now: number;
   errors?: DecisionErrors;
+  /** Issue 11: the claim notice, questions and answers, and the "Ask the shopper" form. */
+  extras?: SafeHtml;
 }
 
 /** SPEC §2.3 — answers, items, and the two decisions. */
@@ -105,6 +80,7 @@ ${
 }
 </dl>
 </section>
+${options.extras ?? ''}
 <section class="card" aria-labelledby="approve-title">
 <h2 id="approve-title">Approve</h2>
 <form method="post" action="/console/sessions/${session.id}/approve">

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { accountRoutes } from '../console/account.routes.js';
 import { adminRoutes } from '../console/admin.routes.js';
 import { consoleRoutes } from '../console/console.routes.js';
+import { shopperQuestionRoutes } from '../console/shopper-question.routes.js';
 import { useIpRateLimits } from '../http/ip-rate-limits.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
 import { ApiError } from '../lib/errors.js';
@@ -40,7 +41,12 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
       ],
       counts: 'requests',
     },
-    { name: 'survey', perMinute: limits.surveyPosts, routes: ['POST /q/:id'], counts: 'requests' },
+    {
+      name: 'survey',
+      perMinute: limits.surveyPosts,
+      routes: ['POST /q/:id', 'POST /q/:id/answer'],
+      counts: 'requests',
+    },
     { name: 'verification', perMinute: limits.verify, routes: ['GET /verify/:code'], counts: 'requests' },
   ]);
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -79,6 +85,7 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
   });
 
   await app.register(surveyRoutes, { services });
+  await app.register(shopperQuestionRoutes, { services });
   await app.register(consoleRoutes, { services });
   await app.register(accountRoutes, { services });
   await app.register(adminRoutes, { services });

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import { answerPage } from '../console/shopper-question.views.js';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { letterPage } from '../lmn/lmn.views.js';
 import type { Services } from '../services.js';
@@ -61,6 +62,12 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   app.get('/q/:id', { schema: { hide: true, params: ShopperLinkParams } }, async (request, reply) => {
     const { t, source, skus } = request.query as LinkQuery;
     const shown = await survey.open(request.params.id, t, { source, skus });
+    // Issue 11 item 5 — a session in review with an open question from the clinician: the answer form.
+    if (shown.kind === 'in_review') {
+      const question = await services.review.openQuestion(request.params.id);
+      if (question)
+        return sendHtml(reply, 200, answerPage({ sessionId: request.params.id, token: t ?? '', question }));
+    }
     return showPage(reply, request.params.id, t ?? '', shown);
   });
 

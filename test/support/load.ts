@@ -28,7 +28,13 @@ export async function seedLoad(options: ProcessEnvOptions): Promise<{ apiKey: st
     await migrate(database);
     const services = createServices(config, database);
     const channel = await services.channels.createChannel('Load', false);
-    await services.clinicians.add({ ...CLINICIAN, name: 'Dr. Load', npi: '1234567893', states: ['CA'] });
+    await services.clinicians.add({
+      ...CLINICIAN,
+      name: 'Dr. Load',
+      npi: '1234567893',
+      states: ['CA'],
+      sandbox: 'also',
+    });
     return { apiKey: channel.api_key };
   } finally {
     await database.close();

@@ -83,11 +83,20 @@ export async function addClinician(
   t: TestApp,
   states: string[],
   name = 'Dr. Test Clinician',
+  /** Issue 11 item 4 — test-mode sessions are decided only by clinicians with sandbox access. */
+  sandbox: 'none' | 'also' | 'only' = 'also',
 ): Promise<TestClinician> {
   clinicianCounter += 1;
   const email = `clinician${clinicianCounter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const password = 'correct horse battery staple';
-  const created = await t.services.clinicians.add({ email, name, npi: '1234567893', states, password });
+  const created = await t.services.clinicians.add({
+    email,
+    name,
+    npi: '1234567893',
+    states,
+    password,
+    sandbox,
+  });
   return { id: created.clinician_id, email, password };
 }
 
