@@ -9,8 +9,6 @@ export interface FirstStartCredentials {
    * the sandbox queue only (issue 11 item 4); its password is shown once.
    */
   clinician?: { email: string; password: string };
-  /** Issue 11 item 1 — in production no account is seeded: how to add the first admin is printed. */
-  firstAdmin?: true;
 }
 
 export const DEMO_CLINICIAN_EMAIL = 'demo.clinician@qualify.local';
@@ -31,9 +29,7 @@ async function seedEmptyDatabase(services: Services): Promise<FirstStartCredenti
   const credentials: FirstStartCredentials = {
     sandbox: { sales_channel_id: sandbox.sales_channel_id, api_key: sandbox.api_key },
   };
-  if (services.config.env === 'production') {
-    if ((await services.clinicians.count()) === 0) credentials.firstAdmin = true;
-  } else if ((await services.clinicians.count()) === 0) {
+  if (services.config.env !== 'production' && (await services.clinicians.count()) === 0) {
     const demo = await services.clinicians.add({
       email: DEMO_CLINICIAN_EMAIL,
       name: 'Dr. Demo Clinician',
@@ -45,6 +41,37 @@ async function seedEmptyDatabase(services: Services): Promise<FirstStartCredenti
     credentials.clinician = { email: demo.email, password: demo.password! };
   }
   return credentials;
+}
+
+/**
+ * Issue 11 item 1 — production seeds no account. At every production start: a demo clinician left
+ * from an older version is disabled (its password was printed once), and while no active admin
+ * exists, how to add the first one is printed — never a password.
+ */
+export async function productionAccounts(services: Services): Promise<string | undefined> {
+  if (services.config.env !== 'production') return undefined;
+  const lines: string[] = [];
+  const demo = await services.clinicians.findByEmail(DEMO_CLINICIAN_EMAIL);
+  if (demo && demo.disabled_at === null) {
+    await services.clinicians.setDisabled(demo.id, true, { type: 'operator' });
+    lines.push(
+      `  The demo clinician ${DEMO_CLINICIAN_EMAIL} was disabled: production has no demo account.`,
+      '',
+    );
+  }
+  const accounts = await services.clinicians.list();
+  if (!accounts.some((a) => a.role === 'admin' && !a.disabled)) {
+    lines.push(
+      '  No console admin exists yet. Add the first one; the command prints a one-time link (valid',
+      '  for one hour) to choose the password — no password is ever printed:',
+      '',
+      '    npx qualify clinician add --role admin --email you@example.com --name "Your Name"',
+      '',
+      `  then open the link and sign in at ${services.config.publicUrl}/console.`,
+      '',
+    );
+  }
+  return lines.length > 0 ? ['', ...lines].join('\n') : undefined;
 }
 
 export function formatCredentials(credentials: FirstStartCredentials, publicUrl: string): string {
@@ -60,17 +87,6 @@ export function formatCredentials(credentials: FirstStartCredentials, publicUrl:
           `  Review console         ${publicUrl}/console`,
           `  Clinician email        ${credentials.clinician.email}`,
           `  Clinician password     ${credentials.clinician.password}`,
-          '',
-        ]
-      : []),
-    ...(credentials.firstAdmin
-      ? [
-          '  No console account exists yet. Add the first admin (a one-time link to choose the',
-          '  password is printed; no password is ever shown here):',
-          '',
-          '    qualify clinician add --role admin --email you@example.com --name "Your Name"',
-          '',
-          `  then open the link, and sign in at ${publicUrl}/console`,
           '',
         ]
       : []),

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formatCredentials, seedFirstStart } from '../../src/bootstrap.js';
-import { createTestApp, show, TEST_SECRET, type TestApp } from '../support/app.js';
+import {
+  DEMO_CLINICIAN_EMAIL,
+  formatCredentials,
+  productionAccounts,
+  seedFirstStart,
+} from '../../src/bootstrap.js';
+import { migrate, openDatabase } from '../../src/db/database.js';
+import { createServices } from '../../src/services.js';
+import { createTestApp, show, TEST_SECRET, type TestApp, testConfig } from '../support/app.js';
+import { createTestDatabase } from '../support/database.js';
 import { runCliSync } from '../support/server-process.js';
 import { postForm, signIn } from '../support/shopper.js';
 
@@ -128,5 +136,38 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
     });
     assert.notEqual(dup.status, 0);
     assert.match(dup.stderr, /already exists/);
+  });
+
+  it('in production seeds no clinician, prints how to add the first admin (never a password), and disables an old demo', async () => {
+    const testDatabase = await createTestDatabase();
+    const config = testConfig(testDatabase.url, { QUALIFY_ENV: 'production' });
+    const database = openDatabase(config.databaseUrl);
+    try {
+      await migrate(database);
+      const services = createServices(config, database);
+      const credentials = await seedFirstStart(services);
+      assert.equal(credentials?.clinician, undefined, JSON.stringify(credentials));
+      assert.equal(await services.clinicians.count(), 0);
+      const text = formatCredentials(credentials!, config.publicUrl);
+      assert.ok(!/password/i.test(text), text);
+      const notice = (await productionAccounts(services)) ?? '';
+      assert.match(notice, /npx qualify clinician add --role admin/);
+      assert.ok(!/password:|password +\S{12,}/i.test(notice), notice);
+
+      // A demo account seeded by an older version is disabled at the next production start.
+      const demo = await services.clinicians.add({
+        email: DEMO_CLINICIAN_EMAIL,
+        name: 'Dr. Demo Clinician',
+        npi: '1234567893',
+        states: ['CA'],
+      });
+      assert.match((await productionAccounts(services)) ?? '', /was disabled/);
+      assert.equal((await services.clinicians.find(demo.clinician_id))?.disabled_at !== null, true);
+      await services.clinicians.add({ email: 'boss@example.com', name: 'Boss', role: 'admin' });
+      assert.equal(await productionAccounts(services), undefined, 'nothing to say once an admin exists');
+    } finally {
+      await database.close();
+      await testDatabase.drop();
+    }
   });
 });
