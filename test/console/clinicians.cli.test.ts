@@ -170,4 +170,56 @@ describe('clinician accounts (SPEC §2.3, §4.1)', () => {
       await testDatabase.drop();
     }
   });
+
+  it('`clinician edit|disable|enable|reset-password|list`: a disabled account is signed out at once', async () => {
+    const cli = (args: string[]) =>
+      runCliSync(['clinician', ...args], { databaseUrl: t.testDatabase.url, secret: TEST_SECRET });
+    const added = clinicianAdd(
+      t,
+      { email: 'ops@example.com', name: 'Dr. Ops', npi: '1234567893', states: 'WA' },
+      ['--password-stdin', '--json'],
+      'ops password 123456\n',
+    );
+    assert.equal(added.status, 0, added.stderr);
+    const agent = await signIn(t, { email: 'ops@example.com', password: 'ops password 123456' });
+
+    const edited = cli([
+      'edit',
+      'ops@example.com',
+      '--name',
+      'Dr. Ops Renamed',
+      '--states',
+      'WA,OR',
+      '--json',
+    ]);
+    assert.equal(edited.status, 0, edited.stderr);
+    assert.deepEqual(JSON.parse(edited.stdout).states, ['OR', 'WA']);
+    const badNpi = cli(['edit', 'ops@example.com', '--npi', '1234567890']);
+    assert.notEqual(badNpi.status, 0);
+    assert.match(badNpi.stderr, /check digit/);
+
+    const disabled = cli(['disable', 'ops@example.com']);
+    assert.equal(disabled.status, 0, disabled.stderr);
+    const ended = await agent.get('/console/queue');
+    assert.equal(ended.statusCode, 303, show(ended));
+    assert.equal(ended.headers.location, '/console');
+    const listed = cli(['list']);
+    assert.match(listed.stdout, /ops@example\.com .*DISABLED/);
+    assert.equal(cli(['enable', 'ops@example.com']).status, 0);
+
+    const reset = cli(['reset-password', 'ops@example.com', '--json']);
+    assert.equal(reset.status, 0, reset.stderr);
+    const { password_link, expires_at } = JSON.parse(reset.stdout);
+    assert.match(
+      password_link,
+      /^http:\/\/localhost:\d+\/console\/reset\/|^http:\/\/qualify\.test\/console\/reset\//,
+    );
+    assert.ok(
+      Date.parse(expires_at) - Date.now() <= 3_600_000 && Date.parse(expires_at) - Date.now() > 3_500_000,
+    );
+    const path = new URL(password_link).pathname;
+    const set = await postForm(t, path, { password: 'a new ops password', confirm: 'a new ops password' });
+    assert.equal(set.statusCode, 303, show(set));
+    await signIn(t, { email: 'ops@example.com', password: 'a new ops password' });
+  });
 });
