@@ -50,7 +50,7 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return sendHtml(reply, status, signInPage({ email: options.email ?? '', csrf, ...options }));
   };
 
-  app.get<{ Querystring: { expired?: string } }>(
+  app.get<{ Querystring: { expired?: string; reset?: string } }>(
     '/console',
     { schema: { hide: true } },
     async (request, reply) => {
@@ -60,7 +60,9 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
       const notice =
         request.query.expired !== undefined
           ? `You were signed out after ${IDLE_TIMEOUT_MS / 60_000} minutes without activity.`
-          : undefined;
+          : request.query.reset !== undefined
+            ? 'Your password was changed. Sign in with the new one.'
+            : undefined;
       return signInForm(reply, 200, notice ? { notice } : {});
     },
   );

@@ -127,6 +127,7 @@ describe('console accounts and work in a browser (issue 11)', () => {
     await reset.getByLabel('New password again').fill('a fresh password 123');
     await reset.getByRole('button', { name: 'Set password' }).click();
     await reset.waitForURL(`${h.baseUrl}/console?reset=1`);
+    await reset.getByText('Your password was changed. Sign in with the new one.').waitFor();
     await signIn({ ...doctor, password: 'a fresh password 123' });
     const spent = await reset.goto(`${h.baseUrl}${path}`);
     assert.equal(spent?.status(), 404, 'a reset link works once');
