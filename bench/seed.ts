@@ -66,6 +66,8 @@ function seededSession(channelId: string, i: number, now: number): NewSessionRow
     rejection_reason: status === 'rejected' ? 'clinician_declined' : null,
     shopper_state: submitted === null ? null : 'CA',
     submitted_at: submitted,
+    awaiting_shopper_since: null,
+    requeued_at: null,
   };
 }
 

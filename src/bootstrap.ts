@@ -4,7 +4,10 @@ import { US_STATES } from './survey/definition.js';
 
 export interface FirstStartCredentials {
   sandbox: { sales_channel_id: string; api_key: string };
-  /** SPEC §2.3 — the demo clinician, licensed in every state; its password is shown once. */
+  /**
+   * SPEC §2.3 — outside production only: the demo clinician, licensed in every state, who reviews
+   * the sandbox queue only (issue 11 item 4); its password is shown once.
+   */
   clinician?: { email: string; password: string };
 }
 
@@ -26,7 +29,7 @@ async function seedEmptyDatabase(services: Services): Promise<FirstStartCredenti
   const credentials: FirstStartCredentials = {
     sandbox: { sales_channel_id: sandbox.sales_channel_id, api_key: sandbox.api_key },
   };
-  if ((await services.clinicians.count()) === 0) {
+  if (services.config.env !== 'production' && (await services.clinicians.count()) === 0) {
     const demo = await services.clinicians.add({
       email: DEMO_CLINICIAN_EMAIL,
       name: 'Dr. Demo Clinician',
@@ -36,10 +39,42 @@ async function seedEmptyDatabase(services: Services): Promise<FirstStartCredenti
       // Issue 10 item 3: approving needs a licence number for the patient's state.
       licenses: Object.fromEntries(Object.keys(US_STATES).map((state) => [state, `DEMO-${state}`])),
       practiceAddress: 'Demo practice (not a real clinic)',
+      sandbox: 'only',
     });
     credentials.clinician = { email: demo.email, password: demo.password! };
   }
   return credentials;
+}
+
+/**
+ * Issue 11 item 1 — production seeds no account. At every production start: a demo clinician left
+ * from an older version is disabled (its password was printed once), and while no active admin
+ * exists, how to add the first one is printed — never a password.
+ */
+export async function productionAccounts(services: Services): Promise<string | undefined> {
+  if (services.config.env !== 'production') return undefined;
+  const lines: string[] = [];
+  const demo = await services.clinicians.findByEmail(DEMO_CLINICIAN_EMAIL);
+  if (demo && demo.disabled_at === null) {
+    await services.clinicians.setDisabled(demo.id, true, { type: 'operator' });
+    lines.push(
+      `  The demo clinician ${DEMO_CLINICIAN_EMAIL} was disabled: production has no demo account.`,
+      '',
+    );
+  }
+  const accounts = await services.clinicians.list();
+  if (!accounts.some((a) => a.role === 'admin' && !a.disabled)) {
+    lines.push(
+      '  No console admin exists yet. Add the first one; the command prints a one-time link (valid',
+      '  for one hour) to choose the password — no password is ever printed:',
+      '',
+      '    npx qualify clinician add --role admin --email you@example.com --name "Your Name"',
+      '',
+      `  then open the link and sign in at ${services.config.publicUrl}/console.`,
+      '',
+    );
+  }
+  return lines.length > 0 ? ['', ...lines].join('\n') : undefined;
 }
 
 export function formatCredentials(credentials: FirstStartCredentials, publicUrl: string): string {

@@ -57,7 +57,15 @@ export interface Config {
   readonly mailDisabled: boolean;
   /** Issue 10 item 6 — the privacy notice page's text (`QUALIFY_PRIVACY_NOTICE_FILE`); unset: the shipped default. */
   readonly privacyNoticeFile: string | undefined;
+  /**
+   * Issue 11 item 2 — `required`: every console account enrols a TOTP second factor at its first
+   * sign-in and gives a code at each; `optional`: only accounts that enrolled give one.
+   */
+  readonly consoleMfa: ConsoleMfa;
 }
+
+export const CONSOLE_MFA_MODES = ['required', 'optional'] as const;
+export type ConsoleMfa = (typeof CONSOLE_MFA_MODES)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -192,6 +200,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       : resolve(cwd, env.QUALIFY_PRIVACY_NOTICE_FILE);
   if (privacyNoticeFile !== undefined && !existsSync(privacyNoticeFile))
     problems.push(`QUALIFY_PRIVACY_NOTICE_FILE names a file that does not exist (${privacyNoticeFile})`);
+  const consoleMfa = (env.QUALIFY_CONSOLE_MFA || (production ? 'required' : 'optional')) as ConsoleMfa;
+  if (!CONSOLE_MFA_MODES.includes(consoleMfa))
+    problems.push(`QUALIFY_CONSOLE_MFA must be one of ${CONSOLE_MFA_MODES.join(', ')} (got "${consoleMfa}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -217,6 +228,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     mailFrom,
     mailDisabled,
     privacyNoticeFile,
+    consoleMfa,
   });
 }
 

@@ -1,8 +1,11 @@
 import { AuditRepository } from './audit/audit.repository.js';
+import { ThrottleRepository } from './auth/throttle.repository.js';
+import { TotpRepository } from './auth/totp.repository.js';
 import { BackupRepository } from './backup/backup.repository.js';
 import { ChannelsRepository } from './channels/channels.repository.js';
 import { CliniciansRepository } from './console/clinicians.repository.js';
 import { ConsoleSessionsRepository } from './console/console-sessions.repository.js';
+import { QuestionsRepository } from './console/questions.repository.js';
 import { ReviewsRepository } from './console/reviews.repository.js';
 import { DashboardSessionsRepository } from './dashboard/dashboard-sessions.repository.js';
 import { DashboardUsersRepository } from './dashboard/dashboard-users.repository.js';
@@ -43,6 +46,9 @@ export interface Repositories {
   readonly keyChecks: KeyCheckRepository;
   readonly dashboardUsers: DashboardUsersRepository;
   readonly dashboardSessions: DashboardSessionsRepository;
+  readonly totp: TotpRepository;
+  readonly throttle: ThrottleRepository;
+  readonly questions: QuestionsRepository;
   /** Whole-file copies of a SQLite database (issue 13 item 8); owns no table. */
   readonly backups: BackupRepository;
 }
@@ -68,6 +74,9 @@ export function createRepositories(): Repositories {
     keyChecks,
     dashboardUsers: new DashboardUsersRepository(),
     dashboardSessions: new DashboardSessionsRepository(),
+    totp: new TotpRepository(),
+    throttle: new ThrottleRepository(),
+    questions: new QuestionsRepository(),
     backups: new BackupRepository(keyChecks),
   };
 }
@@ -107,4 +116,9 @@ export const TABLE_OWNERS = {
   dashboard_memberships: 'dashboardUsers',
   dashboard_sessions: 'dashboardSessions',
   session_daily_counts: 'sessions',
+  auth_totp: 'totp',
+  auth_recovery_codes: 'totp',
+  auth_throttle: 'throttle',
+  review_claims: 'reviews',
+  session_questions: 'questions',
 } as const satisfies Record<keyof DB, keyof Repositories>;

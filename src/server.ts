@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
-import { formatCredentials, seedFirstStart, startBanner } from './bootstrap.js';
+import { formatCredentials, productionAccounts, seedFirstStart, startBanner } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/database.js';
 import { systemClock } from './lib/clock.js';
@@ -67,6 +67,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const services = createServices(config, database, systemClock, repositories);
   const credentials = await seedFirstStart(services);
   if (credentials) process.stdout.write(`${formatCredentials(credentials, config.publicUrl)}\n`);
+  const accountsNotice = await productionAccounts(services);
+  if (accountsNotice) process.stdout.write(`${accountsNotice}\n`);
 
   const app = await buildApp({ services, logger });
   const address = await app.listen({ port: config.port, host: config.host });

@@ -1,4 +1,6 @@
 import { AuditService } from './audit/audit.service.js';
+import { SignInThrottle } from './auth/throttle.service.js';
+import { TotpService } from './auth/totp.service.js';
 import { ChannelsService } from './channels/channels.service.js';
 import type { Config } from './config.js';
 import { CliniciansService } from './console/clinicians.service.js';
@@ -56,6 +58,9 @@ export interface Services {
   readonly sessionActivity: SessionActivityService;
   readonly stats: StatsService;
   readonly dashboardAuth: DashboardAuthService;
+  /** Issue 11 — generic sign-in modules (`src/auth/`): any kind of account may use them. */
+  readonly throttle: SignInThrottle;
+  readonly totp: TotpService;
 }
 
 export function createServices(
@@ -78,8 +83,17 @@ export function createServices(
   const presenter = { publicUrl: config.publicUrl, secret: config.secret };
   // SPEC §2 — the human side: survey, console, letters, health-data protection.
   const cipher = new PhiCipher(config.secret, config.previousSecrets);
-  const audit = new AuditService(database, clock, repos.audit);
-  const clinicians = new CliniciansService(database, clock, repos.clinicians, audit);
+  const audit = new AuditService(database, clock, repos.audit, [config.secret, ...config.previousSecrets]);
+  const throttle = new SignInThrottle(database, clock, repos.throttle);
+  const totp = new TotpService(database, clock, repos.totp, cipher);
+  const clinicians = new CliniciansService(
+    database,
+    clock,
+    repos.clinicians,
+    repos.consoleSessions,
+    totp,
+    audit,
+  );
   const lmn = new LmnService(database, clock, repos.lmns, cipher);
   const survey = new SurveyService(
     database,
@@ -130,19 +144,37 @@ export function createServices(
     webhookDeliveries: new WebhookDeliveriesService(database, clock, repos.deliveries, repos.endpoints),
     audit,
     clinicians,
-    consoleAuth: new ConsoleAuthService(database, clock, repos.consoleSessions, clinicians, audit),
+    consoleAuth: new ConsoleAuthService(
+      database,
+      clock,
+      repos.consoleSessions,
+      clinicians,
+      audit,
+      throttle,
+      totp,
+      config.consoleMfa,
+    ),
+    throttle,
+    totp,
     lmn,
     letterAccess,
     survey,
     review: new ReviewService(
       database,
       clock,
-      { sessions: repos.sessions, reviews: repos.reviews },
+      {
+        sessions: repos.sessions,
+        reviews: repos.reviews,
+        clinicians: repos.clinicians,
+        questions: repos.questions,
+      },
       cipher,
       lifecycle,
       survey,
       lmn,
       audit,
+      events,
+      mail,
     ),
     sessionActivity: new SessionActivityService(database, repos),
     stats: new StatsService(database, clock, repos),

@@ -23,6 +23,19 @@ export const AUDIT_ACTIONS = [
   'dashboard.member_remove',
   'dashboard.key_create',
   'dashboard.key_revoke',
+  'clinician.edit',
+  'clinician.disable',
+  'clinician.enable',
+  'clinician.reset_password',
+  'clinician.password_set',
+  'console.sign_in_locked',
+  'console.mfa_enrolled',
+  'console.mfa_failed',
+  'console.recovery_code_used',
+  'decision.view',
+  'audit.view',
+  'session.ask',
+  'session.answer',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

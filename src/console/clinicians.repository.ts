@@ -2,6 +2,7 @@ import type { ClinicianTable } from '../db/schema.review.js';
 import type { Executor } from '../db/transaction.js';
 
 export type ClinicianRow = ClinicianTable;
+export type ClinicianPatch = Partial<Omit<ClinicianRow, 'id' | 'created_at'>>;
 
 const COLUMNS = [
   'id',
@@ -15,6 +16,10 @@ const COLUMNS = [
   'password_hash',
   'created_at',
   'disabled_at',
+  'role',
+  'sandbox',
+  'reset_token_hash',
+  'reset_expires_at',
 ] as const satisfies readonly (keyof ClinicianRow)[];
 
 export function clinicianStates(row: Pick<ClinicianRow, 'states'>): string[] {
@@ -50,6 +55,18 @@ export class CliniciansRepository {
     profile: Pick<ClinicianRow, 'licenses' | 'practice_address'>,
   ): Promise<void> {
     await db.updateTable('clinicians').set(profile).where('id', '=', id).execute();
+  }
+
+  async findByResetHash(db: Executor, tokenHash: string): Promise<ClinicianRow | undefined> {
+    return db
+      .selectFrom('clinicians')
+      .select(COLUMNS)
+      .where('reset_token_hash', '=', tokenHash)
+      .executeTakeFirst();
+  }
+
+  async update(db: Executor, id: string, patch: ClinicianPatch): Promise<void> {
+    await db.updateTable('clinicians').set(patch).where('id', '=', id).execute();
   }
 
   async list(db: Executor): Promise<ClinicianRow[]> {

@@ -1,9 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { FormInput, FormResult } from '../html/forms.js';
-import { html } from '../html/html.js';
-import { messagePage } from '../html/layout.js';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { randomToken } from '../lib/ids.js';
 import { formatVerificationCode } from '../lmn/lmn.code.js';
@@ -12,7 +10,7 @@ import { diagnosesOf } from '../survey/definition.js';
 import {
   ApproveForm,
   type ApproveInput,
-  CsrfForm,
+  AskForm,
   ProfileForm,
   RejectForm,
   SignInForm,
@@ -21,19 +19,33 @@ import {
   alreadyReviewedPage,
   previewContent,
   profilePage,
-  queuePage,
   type ReviewPageOptions,
   reviewPage,
   signInPage,
 } from './console.views.js';
-import { type ConsoleContext, IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';
-import { type ApproveDecision, decisionDigest } from './review.service.js';
+import { type ApproveDecision, decisionDigest, queuesOf } from './review.service.js';
+import {
+  AGE_FILTERS,
+  type AgeFilter,
+  decidedPage,
+  decisionsPage,
+  type QueueQuery,
+  reviewExtras,
+  waitingPage,
+  workListPage,
+} from './worklist.views.js';
 
-const SESSION_COOKIE = 'qualify_console';
-/** Double-submit token for the sign-in form, which has no session yet. */
-const SIGN_IN_COOKIE = 'qualify_sign_in';
+const AGE_MS: Record<Exclude<AgeFilter, ''>, number> = {
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '72h': 259_200_000,
+};
 
-type SignedIn = Extract<ConsoleContext, { state: 'signed_in' }>;
+import { IDLE_TIMEOUT_MS, sameToken } from './console-auth.service.js';
+import { consoleHttp, SESSION_COOKIE, SIGN_IN_COOKIE, type SignedIn } from './console-http.js';
+
+/** Issue 11 item 3 — the same words whether or not the password typed was right. */
+export const LOCKED_MESSAGE = 'Too many failed sign-ins. Try again in 15 minutes.';
 
 const SessionParams = Type.Object({ id: Type.String() });
 
@@ -41,8 +53,7 @@ const SessionParams = Type.Object({ id: Type.String() });
 export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { consoleAuth, review, survey, clock } = services;
-  const secure = services.config.publicUrl.startsWith('https:');
-  const cookieOptions = { path: '/console', httpOnly: true, sameSite: 'lax' as const, secure };
+  const { cookieOptions, signedIn, signedInPost } = consoleHttp(services);
 
   const signInForm = (
     reply: FastifyReply,
@@ -54,44 +65,19 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return sendHtml(reply, status, signInPage({ email: options.email ?? '', csrf, ...options }));
   };
 
-  /** The signed-in clinician, or a redirect to the sign-in page (with a notice once idle). */
-  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> => {
-    const context = await consoleAuth.resolve(request.cookies[SESSION_COOKIE]);
-    if (context.state === 'signed_in') return context;
-    reply.clearCookie(SESSION_COOKIE, cookieOptions);
-    redirectAfterPost(reply, context.state === 'expired' ? '/console?expired=1' : '/console');
-    return undefined;
-  };
-
-  /** Every POST form carries the session's CSRF token (SPEC §2.3): signed in, and the token matches. */
-  const signedInPost = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<SignedIn | undefined> => {
-    const context = await signedIn(request, reply);
-    if (!context) return undefined;
-    if (sameToken(CsrfForm.parse(request.body).input._csrf, context.csrf)) return context;
-    sendHtml(
-      reply,
-      403,
-      messagePage(
-        'Form expired',
-        html`This form has expired. <a href="/console/queue">Back to the queue</a>.`,
-      ),
-    );
-    return undefined;
-  };
-
-  app.get<{ Querystring: { expired?: string } }>(
+  app.get<{ Querystring: { expired?: string; reset?: string } }>(
     '/console',
     { schema: { hide: true } },
     async (request, reply) => {
       const context = await consoleAuth.resolve(request.cookies[SESSION_COOKIE]);
       if (context.state === 'signed_in') return redirectAfterPost(reply, '/console/queue');
+      if (context.state === 'mfa_pending') return redirectAfterPost(reply, '/console/mfa');
       const notice =
         request.query.expired !== undefined
           ? `You were signed out after ${IDLE_TIMEOUT_MS / 60_000} minutes without activity.`
-          : undefined;
+          : request.query.reset !== undefined
+            ? 'Your password was changed. Sign in with the new one.'
+            : undefined;
       return signInForm(reply, 200, notice ? { notice } : {});
     },
   );
@@ -102,12 +88,15 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     if (!expected || !sameToken(_csrf, expected)) {
       return signInForm(reply, 403, { email, error: 'The form expired. Please sign in again.' });
     }
-    const signed = await consoleAuth.signIn(email, password);
+    const signed = await consoleAuth.signIn(email, password, request.ip);
+    // Issue 11 item 3 — while locked, one plain answer whatever was typed.
+    if (signed.kind === 'locked') return signInForm(reply, 429, { email, error: LOCKED_MESSAGE });
     // One message for a wrong email and a wrong password: no account enumeration.
-    if (!signed) return signInForm(reply, 401, { email, error: 'Email or password is incorrect.' });
+    if (signed.kind === 'wrong')
+      return signInForm(reply, 401, { email, error: 'Email or password is incorrect.' });
     reply.clearCookie(SIGN_IN_COOKIE, cookieOptions);
     reply.setCookie(SESSION_COOKIE, signed.token, cookieOptions);
-    return redirectAfterPost(reply, '/console/queue');
+    return redirectAfterPost(reply, signed.next === 'mfa' ? '/console/mfa' : '/console/queue');
   });
 
   app.post('/console/sign-out', { schema: { hide: true } }, async (request, reply) => {
@@ -118,25 +107,60 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return redirectAfterPost(reply, '/console');
   });
 
-  app.get<{ Querystring: { approved?: string; code?: string; rejected?: string } }>(
-    '/console/queue',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const context = await signedIn(request, reply);
-      if (!context) return reply;
-      // A notice after a decision (303 here); shown only for well-formed ids and codes.
-      const { approved, rejected, code } = request.query;
-      const sessionId = /^qs_[0-9a-f-]{36}$/;
-      const notice =
-        approved && sessionId.test(approved) && code && /^[0-9A-Z]{10}$/.test(code)
-          ? `Approved ${approved}. Letter issued with verification code ${formatVerificationCode(code)}.`
-          : rejected && sessionId.test(rejected)
-            ? `Rejected ${rejected}.`
+  app.get<{
+    Querystring: {
+      approved?: string;
+      code?: string;
+      rejected?: string;
+      asked?: string;
+      queue?: string;
+      state?: string;
+      age?: string;
+      q?: string;
+      page?: string;
+    };
+  }>('/console/queue', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    // A notice after a decision (303 here); shown only for well-formed ids and codes.
+    const { approved, rejected, asked, code } = request.query;
+    const sessionId = /^qs_[0-9a-f-]{36}$/;
+    const notice =
+      approved && sessionId.test(approved) && code && /^[0-9A-Z]{10}$/.test(code)
+        ? `Approved ${approved}. Letter issued with verification code ${formatVerificationCode(code)}.`
+        : rejected && sessionId.test(rejected)
+          ? `Rejected ${rejected}.`
+          : asked && sessionId.test(asked)
+            ? `Question sent. ${asked} waits for the shopper's answer.`
             : undefined;
-      const entries = await review.queue(context.clinician);
-      return sendHtml(reply, 200, queuePage(context.clinician, context.csrf, entries, notice));
-    },
-  );
+    // Issue 11 items 4 and 6 — live or sandbox (a sandbox-only account sees the sandbox), filters, pages.
+    const queues = queuesOf(context.clinician);
+    const wanted = request.query.queue === 'sandbox' ? 'sandbox' : 'live';
+    const query: QueueQuery = {
+      queue: queues.includes(wanted) ? wanted : queues[0]!,
+      state: /^[A-Z]{2}$/.test(request.query.state ?? '') ? request.query.state! : '',
+      age: (request.query.age ?? '') in AGE_FILTERS ? (request.query.age as AgeFilter) : '',
+      q: (request.query.q ?? '').slice(0, 200),
+    };
+    const view = await review.queue(context.clinician, {
+      queue: query.queue,
+      ...(query.state ? { state: query.state } : {}),
+      ...(query.age ? { minAgeMs: AGE_MS[query.age] } : {}),
+      search: query.q,
+      page: Math.min(Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1), 1_000_000),
+    });
+    return sendHtml(
+      reply,
+      200,
+      workListPage({
+        clinician: context.clinician,
+        csrf: context.csrf,
+        view,
+        query,
+        ...(notice ? { notice } : {}),
+      }),
+    );
+  });
 
   const showReview = async (
     reply: FastifyReply,
@@ -144,11 +168,14 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
     sessionId: string,
     status: number,
     extra: Pick<ReviewPageOptions, 'errors' | 'input' | 'preview'> = {},
+    askError?: string,
   ) => {
     const view = await review.open(context.clinician, sessionId);
     if (view.state === 'reviewed') {
       return sendHtml(reply, 409, alreadyReviewedPage(context.clinician, context.csrf, view.session.status));
     }
+    if (view.state === 'waiting')
+      return sendHtml(reply, 200, waitingPage(context.clinician, context.csrf, view.questions));
     return sendHtml(
       reply,
       status,
@@ -160,6 +187,13 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
         now: clock.now(),
         license: review.licenseFor(context.clinician, view.session),
         ...extra,
+        extras: reviewExtras({
+          sessionId: view.session.id,
+          csrf: context.csrf,
+          questions: view.questions,
+          reviewedBy: view.reviewedBy,
+          ...(askError ? { askError } : {}),
+        }),
       }),
     );
   };
@@ -281,4 +315,64 @@ export const consoleRoutes: FastifyPluginAsync<{ services: Services }> = async (
       profilePage({ clinician: updated, csrf: context.csrf, notice: 'Your profile was saved.' }),
     );
   });
+
+  // Issue 11 item 5 — "Ask the shopper".
+  app.post(
+    '/console/sessions/:id/ask',
+    { schema: { hide: true, params: SessionParams } },
+    async (request, reply) => {
+      const context = await signedInPost(request, reply);
+      if (!context) return reply;
+      const form = AskForm.parse(request.body);
+      if (!form.ok)
+        return showReview(
+          reply,
+          context,
+          request.params.id,
+          422,
+          undefined,
+          Object.values(form.errors).join(' '),
+        );
+      await review.ask(context.clinician, request.params.id, form.values.question);
+      return redirectAfterPost(reply, `/console/queue?asked=${encodeURIComponent(request.params.id)}`);
+    },
+  );
+
+  // Issue 11 item 6 — "My decisions", each readable again (audited).
+  app.get<{ Querystring: { page?: string } }>(
+    '/console/decisions',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const context = await signedIn(request, reply);
+      if (!context) return reply;
+      const page = Math.min(Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1), 1_000_000);
+      const result = await review.decisions(context.clinician, page);
+      return sendHtml(
+        reply,
+        200,
+        decisionsPage({ clinician: context.clinician, csrf: context.csrf, result }),
+      );
+    },
+  );
+
+  app.get(
+    '/console/decisions/:id',
+    { schema: { hide: true, params: SessionParams } },
+    async (request, reply) => {
+      const context = await signedIn(request, reply);
+      if (!context) return reply;
+      const view = await review.decided(context.clinician, request.params.id);
+      const labels = new Map(survey.definition.conditions.map((c) => [c.id, c.label]));
+      return sendHtml(
+        reply,
+        200,
+        decidedPage({
+          clinician: context.clinician,
+          csrf: context.csrf,
+          view,
+          conditionLabel: (id) => labels.get(id) ?? id,
+        }),
+      );
+    },
+  );
 };

@@ -8,7 +8,7 @@ import { US_STATES } from '../survey/definition.js';
 import { ageOn } from '../survey/prescreen.js';
 import { type ClinicianRow, clinicianLicenses, clinicianStates } from './clinicians.repository.js';
 import type { ApproveInput, DecisionErrors, ProfileErrors, ProfileInput } from './console.forms.js';
-import type { LetterPreview, QueueEntry, ReviewView } from './review.service.js';
+import type { LetterPreview, ReviewView } from './review.service.js';
 
 export function formatAge(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
@@ -20,8 +20,8 @@ export function formatAge(ms: number): string {
 
 const money = (cents: number | null) => (cents === null ? '—' : `$${(cents / 100).toFixed(2)}`);
 
-function bar(clinician: ClinicianRow, csrf: string): SafeHtml {
-  return html`<header class="bar"><span><a href="/console/queue">Review queue</a> · <a href="/console/profile">Profile</a> · ${clinician.name}, ${clinician.credentials}</span>
+export function consoleBar(clinician: ClinicianRow, csrf: string): SafeHtml {
+  return html`<header class="bar"><nav aria-label="Console"><a href="/console/queue">Review queue</a>${clinician.sandbox !== 'none' ? html` · <a href="/console/queue?queue=sandbox">Sandbox queue</a>` : ''} · <a href="/console/decisions">My decisions</a> · <a href="/console/profile">Profile</a>${clinician.role === 'admin' ? html` · <a href="/console/admin/clinicians">Accounts</a> · <a href="/console/admin/audit">Audit log</a>` : ''} · ${clinician.name}, ${clinician.credentials}</nav>
 <form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">Sign out</button></form></header>`;
 }
 
@@ -47,33 +47,6 @@ ${options.error ? html`<p class="errors" role="alert">${options.error}</p>` : ''
   );
 }
 
-export function queuePage(
-  clinician: ClinicianRow,
-  csrf: string,
-  entries: QueueEntry[],
-  notice?: string,
-): string {
-  const rows = entries.map(
-    ({ session, ageMs }) => html`<tr>
-<td><a href="/console/sessions/${session.id}">${session.customer_name ?? session.email ?? session.id}</a></td>
-<td>${session.shopper_state}</td>
-<td>${formatAge(ageMs)}</td>
-</tr>`,
-  );
-  return page(
-    'Review queue',
-    html`<h1>Review queue</h1>
-${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
-<p>Sessions waiting for review in your states (${JSON.parse(clinician.states).join(', ')}), oldest first.</p>
-${
-  entries.length === 0
-    ? html`<p class="card">Nothing to review.</p>`
-    : html`<table><thead><tr><th scope="col">Shopper</th><th scope="col">State</th><th scope="col">Waiting</th></tr></thead><tbody>${rows}</tbody></table>`
-}`,
-    { header: bar(clinician, csrf) },
-  );
-}
-
 export interface ReviewPageOptions {
   clinician: ClinicianRow;
   csrf: string;
@@ -87,6 +60,8 @@ export interface ReviewPageOptions {
   preview?: { content: LetterContent; digest: string };
   /** The clinician's licence number for the session's state; without one there is no approval. */
   license: string | undefined;
+  /** Issue 11: the claim notice, questions and answers, and the "Ask the shopper" form. */
+  extras?: SafeHtml;
 }
 
 /** SPEC §2.3 — answers, items, and the two decisions. */
@@ -116,6 +91,7 @@ ${
 }
 </dl>
 </section>
+${options.extras ?? ''}
 <section class="card" aria-labelledby="approve-title">
 <h2 id="approve-title">Approve</h2>
 ${
@@ -181,7 +157,7 @@ ${err('note')}
 <div class="actions"><button type="submit" class="secondary">Reject</button></div>
 </form>
 </section>`;
-  return page('Review', body, { header: bar(options.clinician, options.csrf), css: letterCss });
+  return page('Review', body, { header: consoleBar(options.clinician, options.csrf), css: letterCss });
 }
 
 export function alreadyReviewedPage(clinician: ClinicianRow, csrf: string, status: string): string {
@@ -189,7 +165,7 @@ export function alreadyReviewedPage(clinician: ClinicianRow, csrf: string, statu
     'Already reviewed',
     html`<h1>Already reviewed</h1><div class="card" role="status"><p>This session was already reviewed (${status}).</p>
 <p><a href="/console/queue">Back to the queue</a></p></div>`,
-    { header: bar(clinician, csrf) },
+    { header: consoleBar(clinician, csrf) },
   );
 }
 
@@ -253,6 +229,6 @@ ${states.map(
 </fieldset>
 <div class="actions"><button type="submit">Save profile</button></div>
 </form>`,
-    { header: bar(clinician, options.csrf) },
+    { header: consoleBar(clinician, options.csrf) },
   );
 }

@@ -1,4 +1,5 @@
 import type { AuditAction, AuditActorType } from '../audit/audit.vocabulary.js';
+import type { ClinicianRole, SandboxAccess } from '../console/clinicians.vocabulary.js';
 import type { MailKind, MailStatus } from '../mail/mail.vocabulary.js';
 import type { ReviewDecision } from '../sessions/sessions.vocabulary.js';
 
@@ -24,6 +25,11 @@ export interface ClinicianTable {
   password_hash: string;
   created_at: number;
   disabled_at: number | null;
+  role: ClinicianRole;
+  sandbox: SandboxAccess;
+  /** SHA-256 of the one-time password-reset token, while one is outstanding. */
+  reset_token_hash: string | null;
+  reset_expires_at: number | null;
 }
 
 export interface ConsoleSessionTable {
@@ -34,6 +40,8 @@ export interface ConsoleSessionTable {
   created_at: number;
   last_seen_at: number;
   ended_at: number | null;
+  /** When the second factor passed (or was not needed); null while the code step is pending. */
+  mfa_passed_at: number | null;
 }
 
 export interface SurveyResponseTable {
@@ -102,6 +110,26 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** Issue 11 item 7 — rows from this seq on are chained with HMAC; earlier rows with plain SHA-256. */
+  hmac_from: number;
+}
+
+/** Issue 11 item 6 — "being reviewed by …": who opened a session last, and when (15 minutes). */
+export interface ReviewClaimTable {
+  session_id: string;
+  clinician_id: string;
+  claimed_at: number;
+}
+
+/** Issue 11 item 5 — "Ask the shopper": the clinician's question and the shopper's answer, sealed. */
+export interface SessionQuestionTable {
+  id: string;
+  session_id: string;
+  clinician_id: string;
+  question: string;
+  asked_at: number;
+  answer: string | null;
+  answered_at: number | null;
 }
 
 /** Issue 10 item 1 — the patient check of one session's letter: wrong tries and the lockout. */
@@ -151,4 +179,6 @@ export interface ReviewTables {
   survey_drafts: SurveyDraftTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  review_claims: ReviewClaimTable;
+  session_questions: SessionQuestionTable;
 }

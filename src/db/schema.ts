@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { RejectionReason, SessionStatus, TransitionActor } from '../sessions/sessions.vocabulary.js';
 import type { EventType } from '../webhooks/event-types.js';
+import type { AuthTables } from './schema.auth.js';
 import type { DashboardTables } from './schema.dashboard.js';
 import type { ReviewTables } from './schema.review.js';
 import type { WebhookTables } from './schema.webhooks.js';
@@ -61,6 +62,10 @@ export interface QualificationSessionTable {
   /** US state of residence from the survey: needed in clear text to route the review queue. */
   shopper_state: string | null;
   submitted_at: number | null;
+  /** Issue 11 item 5 — a clinician's question is open: out of the queue until the shopper answers. */
+  awaiting_shopper_since: number | null;
+  /** Issue 11 item 5 — the shopper answered: back at the top of the queue. */
+  requeued_at: number | null;
   /** Lower-cased email, customer_name, user_id, source and id, for the list `search` filter. */
   search_text: string;
 }
@@ -111,7 +116,7 @@ export interface KeyCheckTable {
   updated_at: number;
 }
 
-export interface DB extends ReviewTables, WebhookTables, DashboardTables {
+export interface DB extends ReviewTables, WebhookTables, DashboardTables, AuthTables {
   sales_channel_settings: SalesChannelSettingsTable;
   sales_channels: SalesChannelTable;
   api_keys: ApiKeyTable;
@@ -123,6 +128,7 @@ export interface DB extends ReviewTables, WebhookTables, DashboardTables {
   key_checks: KeyCheckTable;
 }
 
+export type * from './schema.auth.js';
 export type * from './schema.dashboard.js';
 export type * from './schema.webhooks.js';
 export type { Generated };

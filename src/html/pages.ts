@@ -1,6 +1,9 @@
 import cookie from '@fastify/cookie';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { accountRoutes } from '../console/account.routes.js';
+import { adminRoutes } from '../console/admin.routes.js';
 import { consoleRoutes } from '../console/console.routes.js';
+import { shopperQuestionRoutes } from '../console/shopper-question.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { useIpRateLimits } from '../http/ip-rate-limits.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
@@ -36,13 +39,21 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
       routes: [
         'GET /console',
         'POST /console/sign-in',
+        'POST /console/mfa',
+        'GET /console/reset/:token',
+        'POST /console/reset/:token',
         'GET /dashboard',
         'POST /dashboard/sign-in',
         'POST /dashboard/set-password',
       ],
       counts: 'requests',
     },
-    { name: 'survey', perMinute: limits.surveyPosts, routes: ['POST /q/:id'], counts: 'requests' },
+    {
+      name: 'survey',
+      perMinute: limits.surveyPosts,
+      routes: ['POST /q/:id', 'POST /q/:id/answer'],
+      counts: 'requests',
+    },
     {
       name: 'verification',
       perMinute: limits.verify,
@@ -96,7 +107,10 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
 
   await app.register(frontDoorRoutes, { services });
   await app.register(surveyRoutes, { services });
+  await app.register(shopperQuestionRoutes, { services });
   await app.register(consoleRoutes, { services });
+  await app.register(accountRoutes, { services });
+  await app.register(adminRoutes, { services });
   await app.register(verifyRoutes, { services });
   await app.register(dashboardRoutes, { services });
   await app.register(letterRoutes, { services });

@@ -18,10 +18,14 @@ export const LOCKOUT_MS = 15 * 60_000;
 /** How long a passed patient check opens the letter (the cookie's lifetime). */
 export const LETTER_ACCESS_MS = 15 * 60_000;
 
-export type PatientCheck =
+export type PatientCheck = (
   | { kind: 'passed'; cookie: string; maxAgeSeconds: number }
   | { kind: 'wrong'; triesLeft: number }
-  | { kind: 'locked'; until: number };
+  | { kind: 'locked'; until: number }
+) & {
+  /** What the check opens: an approved session's letter, or the clinician's question (issue 11 item 5). */
+  opens: 'letter' | 'question';
+};
 
 /**
  * Issue 10 item 1 — the letter opens only for its patient: the shopper link shows the outcome, and
@@ -44,10 +48,13 @@ export class LetterAccessService {
 
   async check(sessionId: string, token: unknown, typed: string): Promise<PatientCheck> {
     const session = await this.survey.authorisedSession(sessionId, token);
-    if (session.status !== 'approved') throw new ApiError('NotFound', 'There is no letter for this link.');
+    // A session in review may have a question for its shopper: the same check guards it.
+    if (session.status !== 'approved' && session.status !== 'processing')
+      throw new ApiError('NotFound', 'There is no letter for this link.');
+    const opens = session.status === 'approved' ? 'letter' : 'question';
     const expected = await this.birthDateOnFile(sessionId);
     const given = normaliseBirthDate(typed);
-    return transact(this.database, async (tx): Promise<PatientCheck> => {
+    const result = await transact(this.database, async (tx) => {
       await this.repos.sessions.findForUpdate(tx.db, tx.engine, sessionId);
       const now = this.clock.now();
       const row = (await this.repos.letterChecks.find(tx.db, sessionId)) ?? {
@@ -62,7 +69,7 @@ export class LetterAccessService {
       ) => this.audit.append(tx, { actorType: 'shopper', action, subjectId: sessionId, details });
       if (row.locked_until !== null && Number(row.locked_until) > now) {
         await audit('letter.check_locked');
-        return { kind: 'locked', until: Number(row.locked_until) };
+        return { kind: 'locked' as const, until: Number(row.locked_until) };
       }
       if (given !== undefined && expected !== undefined && sameText(given, expected)) {
         await this.repos.letterChecks.save(tx.db, {
@@ -73,7 +80,7 @@ export class LetterAccessService {
         });
         await audit('letter.check_passed');
         return {
-          kind: 'passed',
+          kind: 'passed' as const,
           cookie: this.cookieFor(sessionId, now + LETTER_ACCESS_MS),
           maxAgeSeconds: LETTER_ACCESS_MS / 1000,
         };
@@ -88,9 +95,10 @@ export class LetterAccessService {
       });
       await audit('letter.check_failed', { attempt: failed, locked });
       return locked
-        ? { kind: 'locked', until: now + LOCKOUT_MS }
-        : { kind: 'wrong', triesLeft: MAX_WRONG_TRIES - failed };
+        ? { kind: 'locked' as const, until: now + LOCKOUT_MS }
+        : { kind: 'wrong' as const, triesLeft: MAX_WRONG_TRIES - failed };
     });
+    return { ...result, opens };
   }
 
   /** The letter, for a request carrying a valid patient-check cookie of this session; audited. */

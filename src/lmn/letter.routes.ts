@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { defineForm } from '../html/forms.js';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import type { Services } from '../services.js';
-import { approvedPage, letterClosedPage, lockedPage } from '../survey/survey.views.js';
+import { approvedPage, letterClosedPage, lockedPage, questionCheckPage } from '../survey/survey.views.js';
 import { letterPdf } from './letter.pdf.js';
 import { letterContent, letterPage } from './lmn.views.js';
 
@@ -43,20 +43,25 @@ export const letterRoutes: FastifyPluginAsync<{ services: Services }> = async (a
             secure,
             maxAge: result.maxAgeSeconds,
           });
-          return redirectAfterPost(reply, `/q/${id}/letter`);
-        case 'wrong':
+          return redirectAfterPost(
+            reply,
+            result.opens === 'letter' ? `/q/${id}/letter` : `/q/${id}?t=${encodeURIComponent(t)}`,
+          );
+        case 'wrong': {
+          const view = {
+            sessionId: id,
+            token: t,
+            error:
+              date_of_birth.trim() === ''
+                ? 'Enter your date of birth.'
+                : `That date of birth does not match our records. ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
+          };
           return sendHtml(
             reply,
             422,
-            approvedPage({
-              sessionId: id,
-              token: t,
-              error:
-                date_of_birth.trim() === ''
-                  ? 'Enter your date of birth.'
-                  : `That date of birth does not match our records. ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
-            }),
+            result.opens === 'letter' ? approvedPage(view) : questionCheckPage(view),
           );
+        }
         case 'locked':
           return sendHtml(reply, 429, lockedPage(result.until));
       }

@@ -1,3 +1,5 @@
+import { SEALED_TOTP_SECRETS } from '../auth/totp.repository.js';
+import { SEALED_ANSWERS, SEALED_QUESTIONS } from '../console/questions.repository.js';
 import { SEALED_REVIEW_NOTES } from '../console/reviews.repository.js';
 import { SEALED_LETTER_CLINICAL } from '../lmn/lmn.repository.js';
 import { SEALED_SURVEY_DRAFTS } from '../survey/survey-drafts.repository.js';
@@ -17,4 +19,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   SEALED_REVIEW_NOTES,
   SEALED_LETTER_CLINICAL,
   SEALED_WEBHOOK_SECRETS,
+  SEALED_TOTP_SECRETS,
+  SEALED_QUESTIONS,
+  SEALED_ANSWERS,
 ];

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Engine } from '../db/database.js';
 import { containsPattern, insertRows, likeEscaped, lockRows } from '../db/dialect.js';
 import { precompiled } from '../db/precompiled.js';
@@ -54,11 +55,20 @@ export const SESSION_COLUMNS = [
   'rejection_reason',
   'shopper_state',
   'submitted_at',
+  'awaiting_shopper_since',
+  'requeued_at',
   'search_text',
 ] as const satisfies readonly (keyof SessionRow)[];
 
-/** SPEC §2.3 — the review queue shows at most this many sessions. */
-export const QUEUE_LIMIT = 200;
+/** Issue 11 item 6 — the review work list's filter (one mode, the clinician's states). */
+export interface QueueFilter {
+  livemode: 0 | 1;
+  states: readonly string[];
+  /** Submitted at or before this time (the "waiting longer than" filter). */
+  submittedBefore?: number;
+  /** Part of the session id or the shopper's email (or name). */
+  search?: string;
+}
 
 export interface SessionFilter {
   channelId: string;
@@ -395,28 +405,65 @@ export class SessionsRepository {
     return Number(row.n);
   }
 
-  /** SPEC §2.3 — `processing` sessions in the given states, oldest submission first. */
-  async reviewQueue(db: Executor, states: string[]): Promise<SessionRow[]> {
-    if (states.length === 0) return [];
-    return db
-      .selectFrom('qualification_sessions')
+  /**
+   * SPEC §2.3, issue 11 items 4–6 — one page of the review work list: `processing` sessions of one
+   * mode (live or sandbox) in the given states, not waiting for the shopper's answer; a session
+   * whose shopper answered a question first, then the oldest submission.
+   */
+  async reviewQueue(db: Executor, filter: QueueFilter, limit: number, offset: number): Promise<SessionRow[]> {
+    if (filter.states.length === 0) return [];
+    return this.queueFiltered(db, filter)
       .select(SESSION_COLUMNS)
-      .where('status', '=', 'processing')
-      .where('shopper_state', 'in', states)
+      .orderBy(sql`CASE WHEN requeued_at IS NULL THEN 1 ELSE 0 END`)
+      .orderBy('requeued_at', 'asc')
       .orderBy('submitted_at', 'asc')
       .orderBy('id', 'asc')
-      .limit(QUEUE_LIMIT)
+      .limit(limit)
+      .offset(offset)
       .execute();
   }
 
-  /** SPEC §4.4 — every session waiting for review, for the metrics (index `sessions_review_queue`). */
+  /** How many sessions the work list's filter matches, and the oldest submission among them. */
+  async reviewQueueSummary(db: Executor, filter: QueueFilter): Promise<QueueState> {
+    if (filter.states.length === 0) return { depth: 0, oldest: null };
+    const row = await this.queueFiltered(db, filter)
+      .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('submitted_at').as('oldest')])
+      .executeTakeFirstOrThrow();
+    return { depth: Number(row.depth), oldest: row.oldest === null ? null : Number(row.oldest) };
+  }
+
+  async findMany(db: Executor, ids: readonly string[]): Promise<SessionRow[]> {
+    if (ids.length === 0) return [];
+    return db.selectFrom('qualification_sessions').select(SESSION_COLUMNS).where('id', 'in', ids).execute();
+  }
+
+  /**
+   * SPEC §4.4, issue 11 item 6 — what clinicians can see waiting, for the metrics: live sessions
+   * in review, not those waiting for the shopper's answer (index `sessions_review_queue`).
+   */
   async reviewQueueState(db: Executor): Promise<QueueState> {
     const row = await db
       .selectFrom('qualification_sessions')
       .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('submitted_at').as('oldest')])
       .where('status', '=', 'processing')
+      .where('livemode', '=', 1)
+      .where('awaiting_shopper_since', 'is', null)
       .executeTakeFirstOrThrow();
     return { depth: Number(row.depth), oldest: row.oldest === null ? null : Number(row.oldest) };
+  }
+
+  private queueFiltered(db: Executor, filter: QueueFilter) {
+    let query = db
+      .selectFrom('qualification_sessions')
+      .where('status', '=', 'processing')
+      .where('livemode', '=', filter.livemode)
+      .where('shopper_state', 'in', filter.states)
+      .where('awaiting_shopper_since', 'is', null);
+    if (filter.submittedBefore !== undefined)
+      query = query.where('submitted_at', '<=', filter.submittedBefore);
+    if (filter.search !== undefined && filter.search !== '')
+      query = query.where(likeEscaped('search_text', containsPattern(filter.search)));
+    return query;
   }
 
   private filtered(db: Executor, filter: SessionFilter) {

@@ -122,6 +122,8 @@ export class SessionsService {
         rejection_reason: null,
         shopper_state: null,
         submitted_at: null,
+        awaiting_shopper_since: null,
+        requeued_at: null,
       });
       return { ok: true, value: presentSession(this.presenter, row) };
     });

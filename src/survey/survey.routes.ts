@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { answerPage } from '../console/shopper-question.views.js';
 import { redirectAfterPost, sendHtml } from '../html/reply.js';
 import { LETTER_COOKIE } from '../lmn/letter.routes.js';
 import type { Services } from '../services.js';
@@ -13,6 +14,7 @@ import {
   declinedPage,
   inReviewPage,
   privacyPage,
+  questionCheckPage,
   rejectedPage,
   submittedPage,
   surveyPage,
@@ -76,6 +78,17 @@ export const surveyRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   app.get('/q/:id', { schema: { hide: true, params: ShopperLinkParams } }, async (request, reply) => {
     const { t, source, skus } = request.query as LinkQuery;
     const shown = await survey.open(request.params.id, t, { source, skus });
+    // Issue 11 item 5 — a session in review with an open question from the clinician: after the
+    // patient check (the question is health information), the answer form.
+    if (shown.kind === 'in_review') {
+      const question = await services.review.openQuestion(request.params.id);
+      if (question) {
+        const view = { sessionId: request.params.id, token: t ?? '' };
+        if (!services.letterAccess.cookieValid(request.params.id, request.cookies[LETTER_COOKIE]))
+          return sendHtml(reply, 200, questionCheckPage(view));
+        return sendHtml(reply, 200, answerPage({ ...view, question }));
+      }
+    }
     return showPage(request, reply, request.params.id, t ?? '', shown);
   });
 

@@ -185,17 +185,31 @@ export function approvedPage(view: PatientCheckView): string {
     html`<h1>Approved</h1>
 <div class="card" role="status"><p>Your purchase qualifies for HSA/FSA funds. Your Letter of Medical Necessity is ready.</p></div>
 ${view.open ? html`<p class="notice"><a href="/q/${view.sessionId}/letter">Open your letter</a></p>` : ''}
-<form method="post" action="/q/${view.sessionId}/patient-check" novalidate class="card">
+${patientCheckForm(view, 'To protect your health information, enter your date of birth to open the letter.')}`,
+  );
+}
+
+/** Issue 11 item 5 — the clinician's question is health information too: the same check first. */
+export function questionCheckPage(view: PatientCheckView): string {
+  return page(
+    view.error ? 'Error: your clinician has a question' : 'Your clinician has a question',
+    html`<h1>Your clinician has a question</h1>
+<div class="card" role="status"><p>The clinician reviewing your answers needs one more detail before deciding.</p></div>
+${patientCheckForm(view, 'To protect your health information, enter your date of birth to see the question.')}`,
+  );
+}
+
+function patientCheckForm(view: PatientCheckView, why: string): SafeHtml {
+  return html`<form method="post" action="/q/${view.sessionId}/patient-check" novalidate class="card">
 <h2>Confirm it is you</h2>
-<p>To protect your health information, enter your date of birth to open the letter.</p>
+<p>${why}</p>
 <input type="hidden" name="t" value="${view.token}">
 <label for="date_of_birth">Date of birth</label>
 <p class="hint" id="date_of_birth-hint">Year-month-day, for example 1980-04-23.</p>
 ${view.error ? html`<p class="error" id="date_of_birth-error" role="alert">${view.error}</p>` : ''}
 <input type="text" id="date_of_birth" name="date_of_birth" inputmode="numeric" autocomplete="bday" aria-describedby="date_of_birth-hint${view.error ? ' date_of_birth-error' : ''}">
 <div class="actions"><button type="submit">Continue</button></div>
-</form>`,
-  );
+</form>`;
 }
 
 export function lockedPage(until: number): string {

@@ -52,6 +52,15 @@ export const EVENT_TYPES = {
     description: 'the shopper submitted the survey; the session waits for review',
     payload: sessionData,
   }),
+  'qualification_session.information_requested': eventType<SessionRow>({
+    subscribable: true,
+    byDefault: false,
+    alias: null,
+    description:
+      'the clinician asked the shopper a question; the session stays processing until the shopper answers on their link',
+    // Why the session waits, never what was asked: the question is health information.
+    payload: (session) => ({ ...sessionData(session), waiting_for: 'shopper_answer' }),
+  }),
   'webhook_endpoint.test': eventType<{ endpointId: string; sentAt: number }>({
     subscribable: false,
     byDefault: false,

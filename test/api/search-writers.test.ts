@@ -128,6 +128,8 @@ describe('list search finds a session whatever wrote it (issue 9)', () => {
           rejection_reason: null,
           shopper_state: null,
           submitted_at: null,
+          awaiting_shopper_since: null,
+          requeued_at: null,
         },
       ]),
     );

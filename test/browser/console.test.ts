@@ -13,7 +13,7 @@ describe('clinician console in a browser (SPEC §2.3, §2.5)', () => {
   const contexts: BrowserContext[] = [];
   before(async () => {
     h = await startBrowserHarness();
-    channel = await h.t.channel();
+    channel = await h.t.channel({ live: true });
     california = await addClinician(h.t, ['CA'], 'Dr. Carla California');
     newYork = await addClinician(h.t, ['NY'], 'Dr. Nate NewYork');
   });

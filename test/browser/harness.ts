@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { createTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
 
 export interface BrowserHarness {
   t: TestApp;
@@ -14,8 +14,8 @@ export interface BrowserHarness {
 }
 
 /** A real listening server (port 0), a stub merchant, and Debian's chromium (never downloaded). */
-export async function startBrowserHarness(): Promise<BrowserHarness> {
-  const t = await createTestApp();
+export async function startBrowserHarness(options: TestAppOptions = {}): Promise<BrowserHarness> {
+  const t = await createTestApp(options);
   const baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
   const merchant: Server = createServer((request, response) => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

@@ -18,7 +18,8 @@ describe('console queue and review (SPEC §2.3)', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
   before(async () => {
     t = await createTestApp({ clock });
-    channel = await t.channel();
+    // Issue 11 item 4 — the live queue holds live sessions only.
+    channel = await t.channel({ live: true });
   });
   after(() => t.close());
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
 import { createTestApp, json, show, type TestApp, type TestChannel } from '../support/app.js';
+import { createSession, submitSurvey } from '../support/shopper.js';
 import { sample } from './sample.js';
 
 describe('GET /metrics (SPEC §4.4)', () => {
@@ -78,16 +79,22 @@ describe('GET /metrics (SPEC §4.4)', () => {
     assert.equal(sample(before, 'qualify_review_queue_depth'), 0);
     assert.equal(sample(before, 'qualify_review_queue_oldest_age_seconds'), 0);
 
-    for (const key of ['queue-a', 'queue-b']) {
-      const created = await t.api('POST', '/api/v1/qualification_session/create', {
+    // Issue 11 items 4 and 6 — a test-mode session is never in a live clinician's queue: not counted.
+    const sandbox = json<{ qualification_session_id: string }>(
+      await t.api('POST', '/api/v1/qualification_session/create', {
         key: channel,
-        body: { idempotency_key: key },
-      });
-      const id = json<{ qualification_session_id: string }>(created).qualification_session_id;
-      const submitted = await t.api('POST', `/api/v1/test_helpers/qualification_session/${id}/submit`, {
-        key: channel,
-        body: { state: 'CA' },
-      });
+        body: { idempotency_key: 'q-t' },
+      }),
+    ).qualification_session_id;
+    const helper = await t.api('POST', `/api/v1/test_helpers/qualification_session/${sandbox}/submit`, {
+      key: channel,
+      body: { state: 'CA' },
+    });
+    assert.equal(helper.statusCode, 200, show(helper));
+    const live = await t.channel({ live: true });
+    for (let i = 0; i < 2; i++) {
+      const session = await createSession(t, live);
+      const submitted = await submitSurvey(t, session);
       assert.equal(submitted.statusCode, 200, show(submitted));
       clock.advance(60_000);
     }

@@ -65,6 +65,14 @@ describe('the registry of sealed columns (issue 13 item 2)', () => {
       url: 'https://93.184.215.14/h',
     });
     await t.services.webhookEndpoints.rotateSecret(null, endpoint.endpoint.id);
+    // Issue 11: a TOTP secret being enrolled; a question to the shopper, answered.
+    await t.services.totp.beginEnrolment({ kind: 'clinician', id: clinician.id }, clinician.email);
+    const asked = await createSession(t, channel);
+    await submitSurvey(t, asked);
+    const question = await agent.post(`/console/sessions/${asked.id}/ask`, { question: 'since when?' });
+    assert.equal(question.statusCode, 303, show(question));
+    const open = await t.services.review.openQuestion(asked.id);
+    assert.ok(open && (await t.services.review.answer(asked.id, open.id, 'since 2019')));
   });
   after(() => t.close());
 

@@ -34,6 +34,7 @@ export async function seedLoad(options: ProcessEnvOptions): Promise<{ apiKey: st
       npi: '1234567893',
       states: ['CA'],
       licenses: { CA: 'CA-LOAD-1' },
+      sandbox: 'also',
     });
     return { apiKey: channel.api_key };
   } finally {

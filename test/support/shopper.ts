@@ -83,6 +83,8 @@ export async function addClinician(
   t: TestApp,
   states: string[],
   name = 'Dr. Test Clinician',
+  /** Issue 11 item 4 — test-mode sessions are decided only by clinicians with sandbox access. */
+  sandbox: 'none' | 'also' | 'only' = 'also',
 ): Promise<TestClinician> {
   clinicianCounter += 1;
   const email = `clinician${clinicianCounter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -97,6 +99,7 @@ export async function addClinician(
     licenses,
     practiceAddress: '100 Main Street, Springfield',
     password,
+    sandbox,
   });
   return { id: created.clinician_id, email, password };
 }

@@ -159,6 +159,22 @@ describe('loadConfig (SPEC §4.2)', () => {
     );
   });
 
+  it('console second factor: required by default in production, optional elsewhere (issue 11 item 2)', () => {
+    assert.equal(
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_ENV: 'production' }, tempDir()).consoleMfa,
+      'required',
+    );
+    assert.equal(loadConfig({ QUALIFY_SECRET: SECRET }, tempDir()).consoleMfa, 'optional');
+    assert.equal(
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_CONSOLE_MFA: 'required' }, tempDir()).consoleMfa,
+      'required',
+    );
+    assert.throws(
+      () => loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_CONSOLE_MFA: 'sometimes' }, tempDir()),
+      /QUALIFY_CONSOLE_MFA must be one of required, optional/,
+    );
+  });
+
   it('outside production a missing secret is generated once under ./data/secret and reused', () => {
     const dir = tempDir();
     const first = loadConfig({}, dir);

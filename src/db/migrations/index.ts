@@ -5,6 +5,7 @@ import * as webhooks from './003_webhooks.js';
 import * as sessionCounts from './004_session_counts.js';
 import * as hardening from './005_hardening.js';
 import * as letter from './006_letter.js';
+import * as consoleForLiveUse from './007_console.js';
 import * as orderedWebhooks from './008_ordered_webhooks.js';
 import * as dashboard from './009_dashboard.js';
 
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '004_session_counts': sessionCounts,
   '005_hardening': hardening,
   '006_letter': letter,
+  '007_console': consoleForLiveUse,
   '008_ordered_webhooks': orderedWebhooks,
   '009_dashboard': dashboard,
 };
