@@ -51,8 +51,8 @@ export interface ClaimShares {
 }
 
 /** How many of the oldest due rows one claim ranks: `limit` times this, and at least the minimum. */
-const CANDIDATE_WINDOW_FACTOR = 8;
-const CANDIDATE_WINDOW_MIN = 256;
+const CANDIDATE_WINDOW_FACTOR = 4;
+const CANDIDATE_WINDOW_MIN = 64;
 
 const UNLIMITED: ClaimShares = {
   inflightByEndpoint: new Map(),
@@ -138,9 +138,9 @@ export class DeliveriesRepository {
    * lowest ranks first — one from every channel before a second from any, and within a channel one
    * from every endpoint before a second. So a backlog or a slow endpoint cannot take every slot.
    *
-   * On PostgreSQL the rows are then locked `FOR UPDATE SKIP LOCKED` (re-checked as still due), so
-   * instances never claim the same row; SQLite has a single writer, so the statement is exclusive
-   * on its own.
+   * On PostgreSQL the window's rows are locked `FOR UPDATE SKIP LOCKED` (re-checked as still due)
+   * until the statement ends, so instances never claim the same row; SQLite has a single writer,
+   * so the statement is exclusive on its own.
    */
   async claimDue(
     db: Executor,
@@ -158,15 +158,22 @@ export class DeliveriesRepository {
     // The oldest due rows of the endpoints and channels with room, a bounded window (the scan
     // stops there, however long the backlog): one endpoint's backlog fills its share, is then left
     // out by the saturated lists, and the next claim's window reaches the others.
-    const window = db
-      .selectFrom('webhook_deliveries')
-      .select(['id', 'webhook_endpoint_id', 'sales_channel_id', 'next_attempt_at'])
-      .where(isDue(now))
-      .where(notBehindAnEarlier)
-      .$if(saturatedEndpoints.length > 0, (q) => q.where('webhook_endpoint_id', 'not in', saturatedEndpoints))
-      .$if(saturatedChannels.length > 0, (q) => q.where('sales_channel_id', 'not in', saturatedChannels))
-      .orderBy('next_attempt_at')
-      .limit(Math.max(CANDIDATE_WINDOW_MIN, limit * CANDIDATE_WINDOW_FACTOR));
+    // Locked here, skipping rows another instance's claim holds, so concurrent claims rank
+    // disjoint windows rather than all but one coming back empty.
+    const window = skipLocked(
+      engine,
+      db
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'webhook_endpoint_id', 'sales_channel_id', 'next_attempt_at'])
+        .where(isDue(now))
+        .where(notBehindAnEarlier)
+        .$if(saturatedEndpoints.length > 0, (q) =>
+          q.where('webhook_endpoint_id', 'not in', saturatedEndpoints),
+        )
+        .$if(saturatedChannels.length > 0, (q) => q.where('sales_channel_id', 'not in', saturatedChannels))
+        .orderBy('next_attempt_at')
+        .limit(Math.max(CANDIDATE_WINDOW_MIN, limit * CANDIDATE_WINDOW_FACTOR)),
+    );
     const candidates = db
       .selectFrom(window.as('w'))
       .select((eb) => [
@@ -204,15 +211,10 @@ export class DeliveriesRepository {
       .orderBy('r.endpoint_rank')
       .orderBy('r.next_attempt_at')
       .limit(limit);
-    // Window functions cannot be locked: the lock (and its re-check) is on the rows chosen.
-    const claimable = skipLocked(
-      engine,
-      db.selectFrom('webhook_deliveries').select('id').where('id', 'in', chosen).where(isDue(now)),
-    );
     return db
       .updateTable('webhook_deliveries')
       .set({ status: 'delivering', lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
-      .where('id', 'in', claimable)
+      .where('id', 'in', chosen)
       .returning(DELIVERY_COLUMNS)
       .execute();
   }

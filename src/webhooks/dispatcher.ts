@@ -189,7 +189,10 @@ export class WebhookDispatcher {
     this.again = false;
     this.ticking = (async () => {
       try {
-        await this.claimAndLaunch();
+        // A claim that filled some endpoint's or channel's share may have left due rows of others
+        // outside its window (issue 9 item 6): with slots still free, look again at once.
+        const launched = await this.claimAndLaunch();
+        if (launched.length > 0 && this.freeSlots() > 0) this.again = true;
       } catch (error) {
         this.logger.error({ err: error }, 'webhook dispatcher could not claim deliveries');
       }
