@@ -2575,7 +2575,7 @@ export interface paths {
                                 mode: "signed" | "unsigned";
                                 /** @description An unsigned endpoint kept in the legacy mode on purpose */
                                 legacy: boolean;
-                                events: ("qualification_session.complete" | "qualification_session.processing")[];
+                                events: ("qualification_session.complete" | "qualification_session.processing" | "qualification_session.information_requested")[];
                                 enabled: boolean;
                                 disabled_at: string | null;
                                 disabled_reason: string | null;
@@ -2700,7 +2700,7 @@ export interface paths {
                         url: string;
                         /** @enum {unknown} */
                         mode?: "signed" | "unsigned";
-                        /** @description Event types to subscribe to. `qualification_session.complete` (or `qualification_session_complete`), the default: a session was approved or rejected (once per session). `qualification_session.processing` (or `qualification_session_processing`): the shopper submitted the survey; the session waits for review. `webhook_endpoint.test` needs no subscription: asked for through the test call; always reaches that one endpoint. */
+                        /** @description Event types to subscribe to. `qualification_session.complete` (or `qualification_session_complete`), the default: a session was approved or rejected (once per session). `qualification_session.processing` (or `qualification_session_processing`): the shopper submitted the survey; the session waits for review. `qualification_session.information_requested`: the clinician asked the shopper a question; the session stays processing until the shopper answers on their link. `webhook_endpoint.test` needs no subscription: asked for through the test call; always reaches that one endpoint. */
                         events?: string[];
                         /** @description With mode "unsigned": keep this endpoint in the legacy unsigned mode on purpose. Required for unsigned endpoints in production. */
                         legacy?: boolean;
@@ -2743,7 +2743,7 @@ export interface paths {
                             mode: "signed" | "unsigned";
                             /** @description An unsigned endpoint kept in the legacy mode on purpose */
                             legacy: boolean;
-                            events: ("qualification_session.complete" | "qualification_session.processing")[];
+                            events: ("qualification_session.complete" | "qualification_session.processing" | "qualification_session.information_requested")[];
                             enabled: boolean;
                             disabled_at: string | null;
                             disabled_reason: string | null;
@@ -3128,7 +3128,7 @@ export interface paths {
                             mode: "signed" | "unsigned";
                             /** @description An unsigned endpoint kept in the legacy mode on purpose */
                             legacy: boolean;
-                            events: ("qualification_session.complete" | "qualification_session.processing")[];
+                            events: ("qualification_session.complete" | "qualification_session.processing" | "qualification_session.information_requested")[];
                             enabled: boolean;
                             disabled_at: string | null;
                             disabled_reason: string | null;
@@ -3536,7 +3536,7 @@ export interface paths {
                             webhook_endpoint_id: string;
                             event_id: string;
                             /** @enum {unknown} */
-                            event_type: "qualification_session.complete" | "qualification_session.processing" | "webhook_endpoint.test";
+                            event_type: "qualification_session.complete" | "qualification_session.processing" | "qualification_session.information_requested" | "webhook_endpoint.test";
                             qualification_session_id: string | null;
                             /** @enum {unknown} */
                             status: "pending" | "delivering" | "succeeded" | "failed";
@@ -3699,7 +3699,7 @@ export interface paths {
                     /** @description Only deliveries in this status */
                     status?: "pending" | "delivering" | "succeeded" | "failed";
                     /** @description Only events of this type */
-                    event_type?: "qualification_session.complete" | "qualification_session.processing" | "webhook_endpoint.test";
+                    event_type?: "qualification_session.complete" | "qualification_session.processing" | "qualification_session.information_requested" | "webhook_endpoint.test";
                     /** @description Created at or after this time */
                     created_from?: string;
                     /** @description Created before this time */
@@ -3727,7 +3727,7 @@ export interface paths {
                                 webhook_endpoint_id: string;
                                 event_id: string;
                                 /** @enum {unknown} */
-                                event_type: "qualification_session.complete" | "qualification_session.processing" | "webhook_endpoint.test";
+                                event_type: "qualification_session.complete" | "qualification_session.processing" | "qualification_session.information_requested" | "webhook_endpoint.test";
                                 qualification_session_id: string | null;
                                 /** @enum {unknown} */
                                 status: "pending" | "delivering" | "succeeded" | "failed";
