@@ -24,9 +24,26 @@ const inputOf = (a: ClinicianSummary): Partial<Record<keyof AccountValues, strin
   credentials: a.credentials,
   npi: a.npi,
   states: a.states.join(','),
+  licenses: Object.entries(a.licenses)
+    .map(([state, number]) => `${state}=${number}`)
+    .join('\n'),
+  practice_address: a.practice_address ?? '',
   role: a.role,
   sandbox: a.sandbox,
 });
+
+/** `CA=A12345` lines (or comma-separated) → state → number; a line without `=` is kept for the service to refuse. */
+function licensesOf(text: string): Record<string, string> {
+  const licenses: Record<string, string> = {};
+  for (const entry of text.split(/[\n,]/)) {
+    const trimmed = entry.trim();
+    if (trimmed === '') continue;
+    const at = trimmed.indexOf('=');
+    licenses[(at === -1 ? trimmed : trimmed.slice(0, at)).trim().toUpperCase()] =
+      at === -1 ? '' : trimmed.slice(at + 1).trim();
+  }
+  return licenses;
+}
 
 /** Issue 11 items 1 and 7 — admins manage accounts and read the audit log in the console. */
 export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
@@ -110,6 +127,8 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (fa
           npi: v.npi,
           credentials: v.credentials,
           states: v.states.split(','),
+          licenses: licensesOf(v.licenses),
+          practiceAddress: v.practice_address,
           role: v.role,
           sandbox: v.sandbox,
         },
@@ -162,6 +181,8 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services }> = async (fa
             credentials: v.credentials,
             npi: v.npi,
             states: v.states.split(','),
+            licenses: licensesOf(v.licenses),
+            practiceAddress: v.practice_address,
             role: v.role,
             sandbox: v.sandbox,
           },

@@ -76,6 +76,11 @@ ${field('name', 'Full name')}
 ${field('credentials', 'Credentials')}
 ${field('npi', 'NPI')}
 ${field('states', 'Licensed states (comma-separated, e.g. CA,NY)')}
+<label for="licenses">Licence numbers</label>
+<p class="hint" id="licenses-hint">One per line, state then number, for example CA=A12345. A clinician approves only in states with a licence number.</p>
+<textarea id="licenses" name="licenses" rows="4" aria-describedby="licenses-hint">${input.licenses ?? ''}</textarea>
+<label for="practice_address">Practice address</label>
+<textarea id="practice_address" name="practice_address" rows="3">${input.practice_address ?? ''}</textarea>
 <label for="role">Role</label>
 <select id="role" name="role">${CLINICIAN_ROLES.map((r) => html`<option value="${r}" ${when(input.role === r, 'selected')}>${r}</option>`)}</select>
 <label for="sandbox">Queues</label>

@@ -155,6 +155,9 @@ const AccountSchema = Type.Object({
   credentials: text(64),
   npi: text(10),
   states: text(400),
+  /** Issue 10 item 3 — one `STATE=NUMBER` per line (or comma-separated); the service checks each. */
+  licenses: text(4000),
+  practice_address: text(PRACTICE_ADDRESS_MAX),
   role: Type.Enum([...CLINICIAN_ROLES], { 'x-invalid': 'Choose a role.' }),
   sandbox: Type.Enum([...SANDBOX_ACCESS], { 'x-invalid': 'Choose the queues.' }),
 });

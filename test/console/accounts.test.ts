@@ -250,16 +250,41 @@ describe('account administration (issue 11 item 1)', () => {
       credentials: 'DO',
       npi: '1992753883',
       states: 'CA',
+      licenses: 'CA=A12345\nwa=MD-60-1',
+      practice_address: '1 Clinic Way, Oakland, CA',
       role: 'clinician',
       sandbox: 'also',
     });
     assert.equal(edited.statusCode, 200, show(edited));
     assert.match(edited.body, /Changes saved/);
+    assert.match(edited.body, /CA=A12345\nWA=MD-60-1/, 'the form shows the licence numbers again');
     const row = (await t.services.clinicians.find(id))!;
     assert.deepEqual(
-      [row.name, row.credentials, row.states, row.sandbox],
-      ['Dr. New Name', 'DO', '["CA"]', 'also'],
+      [row.name, row.credentials, row.states, row.sandbox, JSON.parse(row.licenses), row.practice_address],
+      [
+        'Dr. New Name',
+        'DO',
+        '["CA","WA"]',
+        'also',
+        { CA: 'A12345', WA: 'MD-60-1' },
+        '1 Clinic Way, Oakland, CA',
+      ],
     );
+    // A licence line without a number is refused with the service's message, nothing saved.
+    const refused = await agent.post(`/console/admin/clinicians/${id}`, {
+      email: 'new.doc@example.com',
+      name: 'Dr. New Name',
+      credentials: 'DO',
+      npi: '1992753883',
+      states: 'CA',
+      licenses: 'TX',
+      practice_address: '',
+      role: 'clinician',
+      sandbox: 'also',
+    });
+    assert.equal(refused.statusCode, 422, show(refused));
+    assert.match(refused.body, /--license TX= must be a licence number/);
+    assert.equal((await t.services.clinicians.find(id))!.licenses, row.licenses);
 
     assert.equal((await doctor.get('/console/queue')).statusCode, 200);
     const disabled = await agent.post(`/console/admin/clinicians/${id}/disable`, {});
