@@ -284,7 +284,23 @@ export type SessionEvent = Static<typeof SessionEvent>;
 
 export const SessionEventsResponse = Type.Object(
   { events: Type.Array(SessionEvent), pagination: Pagination },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        events: [
+          {
+            event_id: 'ev_5c4b3a29-1807-4f6e-9d5c-4b3a29180716',
+            type: 'qualification_session.processing',
+            qualification_session_id: EXAMPLE_SESSION_ID,
+            created_at: '2026-11-28T21:05:30.549Z',
+            data: { qualification_session_id: EXAMPLE_SESSION_ID, status: 'processing' },
+          },
+        ],
+        pagination: { current_page: 1, page_size: 30, total_count: 1, count: 1, last_page: 1 },
+      },
+    ],
+  },
 );
 
 // SPEC §5 — test helpers.

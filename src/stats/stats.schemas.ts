@@ -38,6 +38,22 @@ const Figures = {
   ),
 };
 
+const EXAMPLE_FIGURES = {
+  sessions: { pending: 3, processing: 2, approved: 12, rejected: 1, total: 18 },
+  approval_rate: 0.923,
+  decisions: 13,
+  decision_seconds_p50: 3600,
+  decision_seconds_p90: 14400,
+  webhooks: {
+    deliveries: 31,
+    succeeded: 30,
+    failed: 1,
+    success_rate: 0.968,
+    first_attempt_ms_p50: 25,
+    first_attempt_ms_p90: 100,
+  },
+};
+
 export const StatsQuery = Type.Object(
   {
     from: Type.Optional(
@@ -68,5 +84,15 @@ export const StatsResponse = Type.Object(
     ),
     totals: Type.Object(Figures, { additionalProperties: false }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        from: '2026-11-28',
+        to: '2026-11-28',
+        days: [{ date: '2026-11-28', ...EXAMPLE_FIGURES }],
+        totals: EXAMPLE_FIGURES,
+      },
+    ],
+  },
 );

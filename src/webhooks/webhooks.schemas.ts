@@ -224,5 +224,39 @@ export type ListDeliveriesQuery = Static<typeof ListDeliveriesQuery>;
 
 export const ListDeliveriesResponse = Type.Object(
   { webhook_deliveries: Type.Array(WebhookDeliveryWithAttempts), pagination: Pagination },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        webhook_deliveries: [
+          {
+            webhook_delivery_id: EXAMPLE_DELIVERY_ID,
+            webhook_endpoint_id: EXAMPLE_ENDPOINT_ID,
+            event_id: 'ev_5c4b3a29-1807-4f6e-9d5c-4b3a29180716',
+            event_type: 'qualification_session.complete',
+            qualification_session_id: 'qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28',
+            status: 'succeeded',
+            attempt_count: 1,
+            next_attempt_at: null,
+            last_status_code: 200,
+            last_error: null,
+            created_at: '2026-11-28T21:05:30.549Z',
+            updated_at: '2026-11-28T21:05:30.702Z',
+            completed_at: '2026-11-28T21:05:30.702Z',
+            attempts: [
+              {
+                attempt_number: 1,
+                attempted_at: '2026-11-28T21:05:30.561Z',
+                status_code: 200,
+                error: null,
+                duration_ms: 141,
+                response_body: '{"received":true}',
+              },
+            ],
+          },
+        ],
+        pagination: { current_page: 1, page_size: 30, total_count: 1, count: 1, last_page: 1 },
+      },
+    ],
+  },
 );

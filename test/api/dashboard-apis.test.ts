@@ -17,7 +17,13 @@ import {
 // redelivery and the statistics; every one scoped to the key's channel (another channel's → 404).
 
 interface Paged {
-  pagination: { current_page: number; page_size: number; total_count: number; last_page: number };
+  pagination: {
+    current_page: number;
+    page_size: number;
+    total_count: number;
+    count: number;
+    last_page: number;
+  };
 }
 
 describe('dashboard APIs (issue 12 item 6)', () => {
@@ -57,7 +63,13 @@ describe('dashboard APIs (issue 12 item 6)', () => {
       ['qualification_session.processing', 'qualification_session.complete'],
       show(all),
     );
-    assert.deepEqual(body.pagination, { current_page: 1, page_size: 30, total_count: 2, last_page: 1 });
+    assert.deepEqual(body.pagination, {
+      current_page: 1,
+      page_size: 30,
+      total_count: 2,
+      count: 2,
+      last_page: 1,
+    });
     const data = body.events[1]!.data as Record<string, unknown>;
     assert.equal(data.status, 'approved', show(all));
     assert.equal(data.qualification_session_id, id);
@@ -72,7 +84,13 @@ describe('dashboard APIs (issue 12 item 6)', () => {
       ['qualification_session.complete'],
       show(second),
     );
-    assert.deepEqual(page2.pagination, { current_page: 2, page_size: 1, total_count: 2, last_page: 2 });
+    assert.deepEqual(page2.pagination, {
+      current_page: 2,
+      page_size: 1,
+      total_count: 2,
+      count: 2,
+      last_page: 2,
+    });
 
     const cross = await t.api('GET', `/api/v1/qualification_session/${id}/events`, { key: other });
     assert.equal(cross.statusCode, 404, show(cross));
@@ -133,6 +151,7 @@ describe('dashboard APIs (issue 12 item 6)', () => {
       current_page: 2,
       page_size: 1,
       total_count: 2,
+      count: 2,
       last_page: 2,
     });
 

@@ -174,6 +174,11 @@ describe('console accounts and work in a browser (issue 11)', () => {
 
     const shopper = await newPage();
     await shopper.goto(localLink(h, session.path));
+    // The question is health information: the date of birth first, as for the letter (issue 10 item 1).
+    await shopper.getByRole('heading', { name: 'Your clinician has a question' }).waitFor();
+    assert.equal(await shopper.getByText('Which medication do you take').count(), 0);
+    await shopper.getByLabel('Date of birth').fill('1980-04-23');
+    await shopper.getByRole('button', { name: 'Continue' }).click();
     await shopper.getByText('Which medication do you take, and since when?').waitFor();
     await shopper.getByLabel('Your answer').fill('Lisinopril since 2019.');
     await shopper.getByRole('button', { name: 'Send answer' }).click();

@@ -149,8 +149,8 @@ describe('clinician console in a browser (SPEC §2.3, §2.5)', () => {
     await shopper.goto(`${h.baseUrl}/verify`);
     await shopper.getByLabel('Verification code').fill(code.toLowerCase());
     await shopper.getByRole('button', { name: 'Verify' }).click();
-    // A sandbox channel's session: the letter is a test letter (issue 10 item 4).
-    await shopper.getByRole('heading', { name: 'Test letter — not valid' }).waitFor();
+    // A live channel's session (test-mode ones never reach a live clinician, issue 11 item 4): a valid letter.
+    await shopper.getByRole('heading', { name: 'Valid letter' }).waitFor();
     const verification = (await shopper.locator('main').textContent()) ?? '';
     assert.ok(verification.includes('Dr. Carla California'));
     assert.ok(verification.includes('A. A.') && verification.includes('Sleep apnea pillow'), verification);

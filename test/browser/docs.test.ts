@@ -64,7 +64,7 @@ describe('/docs in a browser under its Content-Security-Policy', () => {
     await page.getByRole('link', { name: /Verify a letter/ }).click();
     await page.getByLabel('Verification code').fill('ABCD-EFGH-JK');
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.waitForURL(/\/verify\/ABCD-EFGH-JK$/);
+    await page.waitForURL(/\/verify\/ABCDEFGHJK$/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Unknown letter');
     const missing = await page.goto(`${h.baseUrl}/no/such/page`);
     assert.equal(missing?.status(), 404);

@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/lib/clock.js';
 import { createTestApp, show, type TestApp, type TestChannel } from '../support/app.js';
 import {
   addClinician,
+  approveInConsole,
   createSession,
   dumpAllRows,
   postForm,
@@ -198,22 +199,50 @@ describe('Ask the shopper (issue 11 item 5)', () => {
     assert.ok(!events[0]!.data.includes('SALAMANDER'), events[0]!.data);
     assert.match(events[0]!.data, /"waiting_for":"shopper_answer"/);
 
-    const link = await t.app.inject({ method: 'GET', url: session.path });
+    // The question is health information: the link asks for the date of birth first (issue 10 item 1).
+    const unchecked = await t.app.inject({ method: 'GET', url: session.path });
+    assert.equal(unchecked.statusCode, 200, show(unchecked));
+    assert.ok(!unchecked.body.includes('SALAMANDER'), unchecked.body);
+    assert.match(unchecked.body, /<label for="date_of_birth">Date of birth<\/label>/);
+    const wrong = await postForm(t, `/q/${session.id}/patient-check`, {
+      t: session.token,
+      date_of_birth: '1990-01-01',
+    });
+    assert.equal(wrong.statusCode, 422, show(wrong));
+    assert.ok(!wrong.body.includes('SALAMANDER'), wrong.body);
+    const passed = await postForm(t, `/q/${session.id}/patient-check`, {
+      t: session.token,
+      date_of_birth: '1980-04-23',
+    });
+    assert.equal(passed.statusCode, 303, show(passed));
+    assert.equal(passed.headers.location, session.path);
+    const cookie = String(passed.headers['set-cookie']).split(';')[0]!;
+    const withoutCheck = await postForm(t, `/q/${session.id}/answer`, {
+      t: session.token,
+      question_id: 'sq_any',
+      answer: ANSWER,
+    });
+    assert.equal(withoutCheck.statusCode, 403, show(withoutCheck));
+    assert.ok(!withoutCheck.body.includes('SALAMANDER'), withoutCheck.body);
+
+    const link = await t.app.inject({ method: 'GET', url: session.path, headers: { cookie } });
     assert.equal(link.statusCode, 200, show(link));
     assert.ok(link.body.includes(QUESTION), link.body);
     assert.match(link.body, /<label for="answer">Your answer<\/label>/);
     const questionId = link.body.match(/name="question_id" value="([^"]+)"/)![1]!;
-    const forged = await postForm(t, `/q/${session.id}/answer`, {
-      t: 'forged',
-      question_id: questionId,
-      answer: ANSWER,
-    });
+    const forged = await postForm(
+      t,
+      `/q/${session.id}/answer`,
+      { t: 'forged', question_id: questionId, answer: ANSWER },
+      { cookie },
+    );
     assert.equal(forged.statusCode, 403, show(forged));
-    const answered = await postForm(t, `/q/${session.id}/answer`, {
-      t: session.token,
-      question_id: questionId,
-      answer: ANSWER,
-    });
+    const answered = await postForm(
+      t,
+      `/q/${session.id}/answer`,
+      { t: session.token, question_id: questionId, answer: ANSWER },
+      { cookie },
+    );
     assert.equal(answered.statusCode, 200, show(answered));
     assert.match(answered.body, /Answer sent/);
 
@@ -232,7 +261,7 @@ describe('Ask the shopper (issue 11 item 5)', () => {
     const actions = audit.map((r) => r.action);
     assert.ok(actions.includes('session.ask') && actions.includes('session.answer'), actions.join());
 
-    const approve = await agent.post(`/console/sessions/${session.id}/approve`, { validity_days: '365' });
+    const approve = await approveInConsole(agent, session.id, {});
     assert.equal(approve.statusCode, 303, show(approve));
   });
 });

@@ -1370,6 +1370,29 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "events": [
+                         *         {
+                         *           "event_id": "ev_5c4b3a29-1807-4f6e-9d5c-4b3a29180716",
+                         *           "type": "qualification_session.processing",
+                         *           "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *           "created_at": "2026-11-28T21:05:30.549Z",
+                         *           "data": {
+                         *             "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *             "status": "processing"
+                         *           }
+                         *         }
+                         *       ],
+                         *       "pagination": {
+                         *         "current_page": 1,
+                         *         "page_size": 30,
+                         *         "total_count": 1,
+                         *         "count": 1,
+                         *         "last_page": 1
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             events: {
                                 event_id: string;
@@ -3720,6 +3743,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "webhook_deliveries": [
+                         *         {
+                         *           "webhook_delivery_id": "wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+                         *           "webhook_endpoint_id": "we_0b6f1c3e-5a2d-4c8e-9f10-2b3c4d5e6f70",
+                         *           "event_id": "ev_5c4b3a29-1807-4f6e-9d5c-4b3a29180716",
+                         *           "event_type": "qualification_session.complete",
+                         *           "qualification_session_id": "qs_30fe749e-a7ee-4e5f-9d0c-ecadc0232f28",
+                         *           "status": "succeeded",
+                         *           "attempt_count": 1,
+                         *           "next_attempt_at": null,
+                         *           "last_status_code": 200,
+                         *           "last_error": null,
+                         *           "created_at": "2026-11-28T21:05:30.549Z",
+                         *           "updated_at": "2026-11-28T21:05:30.702Z",
+                         *           "completed_at": "2026-11-28T21:05:30.702Z",
+                         *           "attempts": [
+                         *             {
+                         *               "attempt_number": 1,
+                         *               "attempted_at": "2026-11-28T21:05:30.561Z",
+                         *               "status_code": 200,
+                         *               "error": null,
+                         *               "duration_ms": 141,
+                         *               "response_body": "{\"received\":true}"
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "pagination": {
+                         *         "current_page": 1,
+                         *         "page_size": 30,
+                         *         "total_count": 1,
+                         *         "count": 1,
+                         *         "last_page": 1
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             webhook_deliveries: {
                                 /** @example wd_6a1d2c3b-4e5f-4a7b-8c9d-0e1f2a3b4c5d */
@@ -3922,6 +3983,57 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "from": "2026-11-28",
+                         *       "to": "2026-11-28",
+                         *       "days": [
+                         *         {
+                         *           "date": "2026-11-28",
+                         *           "sessions": {
+                         *             "pending": 3,
+                         *             "processing": 2,
+                         *             "approved": 12,
+                         *             "rejected": 1,
+                         *             "total": 18
+                         *           },
+                         *           "approval_rate": 0.923,
+                         *           "decisions": 13,
+                         *           "decision_seconds_p50": 3600,
+                         *           "decision_seconds_p90": 14400,
+                         *           "webhooks": {
+                         *             "deliveries": 31,
+                         *             "succeeded": 30,
+                         *             "failed": 1,
+                         *             "success_rate": 0.968,
+                         *             "first_attempt_ms_p50": 25,
+                         *             "first_attempt_ms_p90": 100
+                         *           }
+                         *         }
+                         *       ],
+                         *       "totals": {
+                         *         "sessions": {
+                         *           "pending": 3,
+                         *           "processing": 2,
+                         *           "approved": 12,
+                         *           "rejected": 1,
+                         *           "total": 18
+                         *         },
+                         *         "approval_rate": 0.923,
+                         *         "decisions": 13,
+                         *         "decision_seconds_p50": 3600,
+                         *         "decision_seconds_p90": 14400,
+                         *         "webhooks": {
+                         *           "deliveries": 31,
+                         *           "succeeded": 30,
+                         *           "failed": 1,
+                         *           "success_rate": 0.968,
+                         *           "first_attempt_ms_p50": 25,
+                         *           "first_attempt_ms_p90": 100
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             /** Format: date */
                             from: string;
