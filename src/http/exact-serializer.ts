@@ -70,6 +70,7 @@ const IGNORED = new Set([
   'x-error',
   'x-missing',
   'x-invalid',
+  'x-format',
 ]);
 
 function checkKeywords(schema: Schema, allowed: readonly string[]): void {

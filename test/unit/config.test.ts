@@ -161,7 +161,8 @@ describe('loadConfig (SPEC §4.2)', () => {
 
   it('console second factor: required by default in production, optional elsewhere (issue 11 item 2)', () => {
     assert.equal(
-      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_ENV: 'production' }, tempDir()).consoleMfa,
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_ENV: 'production', MAIL_DISABLED: 'true' }, tempDir())
+        .consoleMfa,
       'required',
     );
     assert.equal(loadConfig({ QUALIFY_SECRET: SECRET }, tempDir()).consoleMfa, 'optional');

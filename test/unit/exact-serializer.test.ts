@@ -71,7 +71,7 @@ describe('exact-shape response serializer', () => {
     assert.ok(list);
     const page = {
       qualification_sessions: [session(), session({ qualification_session_id: 'qs_2', order_items: [] })],
-      pagination: { current_page: 1, page_size: 30, total_count: 2, last_page: 1 },
+      pagination: { current_page: 1, page_size: 30, total_count: 2, count: 2, last_page: 1 },
     };
     assert.equal(list(page, noFallback), fjs(ListSessionsResponse)(page));
     const empty = { qualification_sessions: [], pagination: page.pagination };
