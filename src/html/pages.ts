@@ -44,6 +44,7 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
         'POST /console/reset/:token',
         'GET /dashboard',
         'POST /dashboard/sign-in',
+        'POST /dashboard/mfa',
         'POST /dashboard/set-password',
       ],
       counts: 'requests',

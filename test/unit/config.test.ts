@@ -161,7 +161,8 @@ describe('loadConfig (SPEC §4.2)', () => {
 
   it('console second factor: required by default in production, optional elsewhere (issue 11 item 2)', () => {
     assert.equal(
-      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_ENV: 'production' }, tempDir()).consoleMfa,
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_ENV: 'production', MAIL_DISABLED: 'true' }, tempDir())
+        .consoleMfa,
       'required',
     );
     assert.equal(loadConfig({ QUALIFY_SECRET: SECRET }, tempDir()).consoleMfa, 'optional');
@@ -172,6 +173,24 @@ describe('loadConfig (SPEC §4.2)', () => {
     assert.throws(
       () => loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_CONSOLE_MFA: 'sometimes' }, tempDir()),
       /QUALIFY_CONSOLE_MFA must be one of required, optional/,
+    );
+  });
+
+  it('dashboard second factor: required for owners by default in production, optional elsewhere (issue 12 item 1)', () => {
+    assert.equal(
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_ENV: 'production', MAIL_DISABLED: 'true' }, tempDir())
+        .dashboardMfa,
+      'required-for-owners',
+    );
+    assert.equal(loadConfig({ QUALIFY_SECRET: SECRET }, tempDir()).dashboardMfa, 'optional');
+    assert.equal(
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_DASHBOARD_MFA: 'required-for-owners' }, tempDir())
+        .dashboardMfa,
+      'required-for-owners',
+    );
+    assert.throws(
+      () => loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_DASHBOARD_MFA: 'required' }, tempDir()),
+      /QUALIFY_DASHBOARD_MFA must be one of required-for-owners, optional/,
     );
   });
 
