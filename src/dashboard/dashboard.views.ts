@@ -133,7 +133,7 @@ ${errorBox(options.error)}
 // Two-step sign-in (issue 12 item 1): the code step, enrolment, recovery codes, the account page.
 
 const cancelForm = (csrf: string) =>
-  html`<form method="post" action="/dashboard/sign-out">${csrfField(csrf)}<button type="submit" class="link">Cancel and sign out</button></form>`;
+  html`<form method="post" action="/dashboard/sign-out">${csrfField(csrf)}<button type="submit" class="secondary">Cancel and sign out</button></form>`;
 
 export function codePage(options: { csrf: string; error?: string }): string {
   return page(
@@ -222,7 +222,7 @@ ${
 }
 </div>
 <p><a href="/dashboard">Back to the dashboard</a></p>
-<form method="post" action="/dashboard/sign-out">${csrfField(options.csrf)}<button type="submit" class="link">Sign out</button></form>`,
+<form method="post" action="/dashboard/sign-out">${csrfField(options.csrf)}<button type="submit" class="secondary">Sign out</button></form>`,
   );
 }
 
