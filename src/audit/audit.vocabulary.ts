@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'dashboard.mfa_enrolled',
   'dashboard.mfa_failed',
   'dashboard.recovery_code_used',
+  'dashboard.mfa_reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -392,6 +392,25 @@ export class DashboardAuthService {
     };
   }
 
+  /**
+   * `qualify user reset-mfa` — a user who lost their phone and recovery codes: the authenticator
+   * and recovery codes are removed and every session of the user ends. The next sign-in asks for
+   * no code, or (an owner under `required-for-owners`) enrols again.
+   */
+  async resetSecondFactor(
+    rawEmail: string,
+  ): Promise<{ user_id: string; email: string; had_factor: boolean }> {
+    const email = rawEmail.trim().toLowerCase();
+    const user = await this.repos.dashboardUsers.findByEmail(this.database.db, email);
+    if (!user) throw new ApiError('NotFound', `no dashboard user ${email}`);
+    const principal = principalOf(user);
+    const hadFactor = await this.totp.enrolled(principal);
+    await this.totp.remove(principal);
+    await this.repos.dashboardSessions.endAllOf(this.database.db, user.id, this.clock.now());
+    await this.audit.record({ actorType: 'operator', action: 'dashboard.mfa_reset', subjectId: user.id });
+    return { user_id: user.id, email: user.email, had_factor: hadFactor };
+  }
+
   private codeSubjects(user: DashboardUserRow, address: string): string[] {
     return [throttleSubject.account(user.id), throttleSubject.address(address)];
   }

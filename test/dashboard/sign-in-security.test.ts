@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { TOTP } from 'otpauth';
 import { ManualClock } from '../../src/lib/clock.js';
-import { createTestApp, show, type TestApp, type TestChannel } from '../support/app.js';
+import { createTestApp, show, TEST_SECRET, type TestApp, type TestChannel } from '../support/app.js';
+import { runCliSync } from '../support/server-process.js';
 import { formBody, hiddenCsrf } from '../support/shopper.js';
 import { addMerchantUser, type TestMerchantUser } from './support.js';
 
@@ -386,5 +387,39 @@ describe('dashboard TOTP, required for owners in production (issue 12 item 1)', 
     const after = await agent.get('/dashboard/mfa');
     assert.equal(after.headers.location, '/dashboard', show(after));
     assert.ok(hiddenCsrf((await agent.get('/dashboard')).body), 'the sign-in form again');
+  });
+
+  it('`qualify user reset-mfa` removes a lost authenticator, ends the sessions, and the owner enrols again', async () => {
+    const owner = await addMerchantUser(t, channel, 'owner');
+    const agent = new Agent(t, '198.51.100.40');
+    await agent.password(owner.email, owner.password);
+    const secret = shownSecret((await agent.get('/dashboard/mfa')).body);
+    const done = await agent.post('/dashboard/mfa', { code: codeFor(secret, clock.now()) });
+    assert.equal(done.statusCode, 200, show(done));
+    assert.equal((await agent.get(`/dashboard/c/${channel.channelId}`)).statusCode, 200);
+
+    const cli = (args: string[]) =>
+      runCliSync(['user', 'reset-mfa', ...args], { databaseUrl: t.testDatabase.url, secret: TEST_SECRET });
+    const reset = cli(['--email', owner.email.toUpperCase(), '--json']);
+    assert.equal(reset.status, 0, reset.stderr);
+    assert.deepEqual(JSON.parse(reset.stdout), {
+      user_id: owner.userId,
+      email: owner.email,
+      had_factor: true,
+    });
+    const ended = await agent.get(`/dashboard/c/${channel.channelId}`);
+    assert.equal(ended.statusCode, 303, `the open session ended: ${show(ended)}`);
+    assert.equal(ended.headers.location, '/dashboard');
+
+    const again = new Agent(t, '198.51.100.41');
+    const pw = await again.password(owner.email, owner.password);
+    assert.equal(pw.headers.location, '/dashboard/mfa', show(pw));
+    const enrol = await again.get('/dashboard/mfa');
+    assert.match(enrol.body, /Set up two-step sign-in/, show(enrol));
+    assert.notEqual(shownSecret(enrol.body), secret, 'a new secret');
+
+    const unknown = cli(['--email', 'nobody@merchant.example']);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /no dashboard user nobody@merchant\.example/);
   });
 });
