@@ -42,6 +42,7 @@ export const AUDIT_ACTIONS = [
   'dashboard.mfa_failed',
   'dashboard.recovery_code_used',
   'dashboard.mfa_reset',
+  'dashboard.mfa_removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -393,6 +393,33 @@ export class DashboardAuthService {
   }
 
   /**
+   * Turning two-step sign-in off from the account page: only where it is optional, and only with a
+   * current code or a recovery code (whoever holds an open session must also hold the factor).
+   */
+  async turnOffSecondFactor(
+    context: { user: DashboardUserRow },
+    code: string,
+    address: string,
+  ): Promise<CodeResult | 'required'> {
+    if (await this.mfaRequired(context.user)) return 'required';
+    const subjects = this.codeSubjects(context.user, address);
+    if ((await this.throttle.lockedUntil('merchant_user', subjects)) !== null) return 'locked';
+    const principal = principalOf(context.user);
+    const result = await this.totp.check(principal, code);
+    if (result !== 'ok') {
+      await this.failed(context.user.email, context.user, subjects, address, 'code');
+      return result;
+    }
+    await this.totp.remove(principal);
+    await this.audit.record({
+      actorType: 'merchant_user',
+      actorId: context.user.id,
+      action: 'dashboard.mfa_removed',
+    });
+    return 'ok';
+  }
+
+  /**
    * `qualify user reset-mfa` — a user who lost their phone and recovery codes: the authenticator
    * and recovery codes are removed and every session of the user ends. The next sign-in asks for
    * no code, or (an owner under `required-for-owners`) enrols again.

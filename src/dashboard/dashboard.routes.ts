@@ -351,6 +351,31 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
     return enrolment(reply, 401, context, false, WRONG_FIRST_CODE);
   });
 
+  app.post('/dashboard/account/two-step/off', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    const { _csrf, code = '' } = CodeForm.parse(request.body).input;
+    if (!sameToken(_csrf, context.csrf))
+      return sendHtml(
+        reply,
+        403,
+        messagePage('Form expired', 'This form has expired. Go back and try again.'),
+      );
+    const result = await dashboardAuth.turnOffSecondFactor(context, code, request.ip);
+    const status = await dashboardAuth.secondFactor(context.user);
+    const show = (code: number, text: { error?: string; notice?: string }) =>
+      sendHtml(
+        reply,
+        code,
+        accountPage({ email: context.user.email, csrf: context.csrf, ...status, ...text }),
+      );
+    if (result === 'ok') return show(200, { notice: 'Two-step sign-in is off.' });
+    if (result === 'required')
+      return show(403, { error: 'As an owner you cannot turn two-step sign-in off.' });
+    if (result === 'locked') return show(429, { error: LOCKED_MESSAGE });
+    return show(401, { error: result === 'replayed' ? REPLAYED_CODE : WRONG_CODE });
+  });
+
   app.post('/dashboard/sign-out', { schema: { hide: true } }, async (request, reply) => {
     // Also from the code step ("Cancel and sign out").
     const context = await dashboardAuth.resolve(request.cookies[SESSION_COOKIE]);

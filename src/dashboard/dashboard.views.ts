@@ -204,6 +204,8 @@ once if you lose your phone. They are shown only this once.</p>
 export function accountPage(options: {
   email: string;
   csrf: string;
+  error?: string;
+  notice?: string;
   enrolled: boolean;
   required: boolean;
   recoveryCodesLeft: number;
@@ -211,12 +213,25 @@ export function accountPage(options: {
   return page(
     'Your account',
     html`<h1>Your account</h1>
+${notice(options.notice)}${errorBox(options.error)}
 <div class="card" aria-labelledby="two-step">
 <p>Signed in as <strong>${options.email}</strong>.</p>
 <h2 id="two-step">Two-step sign-in</h2>
 ${
   options.enrolled
-    ? html`<p>On: each sign-in asks for a code from your authenticator app. ${options.recoveryCodesLeft} of your recovery codes are unused.</p>`
+    ? html`<p>On: each sign-in asks for a code from your authenticator app. ${options.recoveryCodesLeft} of your recovery codes are unused.</p>
+${
+  options.required
+    ? html`<p>As an owner you cannot turn it off.</p>`
+    : html`<form method="post" action="/dashboard/account/two-step/off" aria-labelledby="turn-off">
+<h3 id="turn-off">Turn off two-step sign-in</h3>
+${csrfField(options.csrf)}
+<label for="off-code">Authentication code</label>
+<input type="text" id="off-code" name="code" inputmode="numeric" autocomplete="one-time-code" required aria-describedby="off-hint">
+<p class="hint" id="off-hint">A code from your app, or a recovery code.</p>
+<div class="actions"><button type="submit" class="secondary">Turn off</button></div>
+</form>`
+}`
     : html`<p>Off: you sign in with your password only.${options.required ? ' As an owner you will be asked to set it up at your next sign-in.' : ''}</p>
 <p><a href="/dashboard/account/two-step">Set up two-step sign-in</a></p>`
 }

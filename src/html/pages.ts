@@ -45,6 +45,8 @@ export const humanPages: FastifyPluginAsync<{ services: Services }> = async (app
         'GET /dashboard',
         'POST /dashboard/sign-in',
         'POST /dashboard/mfa',
+        'POST /dashboard/account/two-step',
+        'POST /dashboard/account/two-step/off',
         'POST /dashboard/set-password',
       ],
       counts: 'requests',

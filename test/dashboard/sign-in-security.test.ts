@@ -297,6 +297,35 @@ describe('dashboard TOTP, optional per user (issue 12 item 1)', () => {
       assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
   });
 
+  it('a user turns it off again with a code; the next sign-in asks for none', async () => {
+    const user = await addMerchantUser(t, channel, 'developer');
+    const agent = new Agent(t, '203.0.113.60');
+    await agent.password(user.email, user.password);
+    const secret = shownSecret((await agent.get('/dashboard/account/two-step')).body);
+    const enrolled = await agent.post('/dashboard/account/two-step', { code: codeFor(secret, clock.now()) });
+    assert.equal(enrolled.statusCode, 200, show(enrolled));
+    const account = await agent.get('/dashboard/account');
+    assert.match(account.body, /<h3 id="turn-off">Turn off two-step sign-in<\/h3>/, show(account));
+
+    const wrong = await agent.post('/dashboard/account/two-step/off', {
+      code: wrongCodeFor(secret, clock.now()),
+    });
+    assert.equal(wrong.statusCode, 401, show(wrong));
+    assert.match(wrong.body, /On: each sign-in asks for a code/);
+    const replay = await agent.post('/dashboard/account/two-step/off', {
+      code: codeFor(secret, clock.now()),
+    });
+    assert.equal(replay.statusCode, 401, `the enrolment's code cannot be used again: ${show(replay)}`);
+    assert.match(replay.body, /That code was used already/);
+    clock.advance(30_000);
+    const off = await agent.post('/dashboard/account/two-step/off', { code: codeFor(secret, clock.now()) });
+    assert.equal(off.statusCode, 200, show(off));
+    assert.match(off.body, /Two-step sign-in is off\./);
+    assert.match(off.body, /Off: you sign in with your password only\./);
+    const next = await new Agent(t, '203.0.113.61').password(user.email, user.password);
+    assert.equal(next.headers.location, '/dashboard', show(next));
+  });
+
   it('counts wrong codes toward the lock, and a pending sign-in lapses after 10 minutes', async () => {
     const user = await addMerchantUser(t, channel, 'viewer');
     const setup = new Agent(t, '203.0.113.80');
@@ -375,6 +404,26 @@ describe('dashboard TOTP, required for owners in production (issue 12 item 1)', 
     });
     const mixedPw = await new Agent(t, '198.51.100.21').password(mixed.email, mixed.password);
     assert.equal(mixedPw.headers.location, '/dashboard/mfa', show(mixedPw));
+  });
+
+  it('an owner cannot turn it off', async () => {
+    const owner = await addMerchantUser(t, channel, 'owner');
+    const agent = new Agent(t, '198.51.100.50');
+    await agent.password(owner.email, owner.password);
+    const secret = shownSecret((await agent.get('/dashboard/mfa')).body);
+    assert.equal(
+      (await agent.post('/dashboard/mfa', { code: codeFor(secret, clock.now()) })).statusCode,
+      200,
+    );
+    const account = await agent.get('/dashboard/account');
+    assert.match(account.body, /As an owner you cannot turn it off\./, show(account));
+    assert.doesNotMatch(account.body, /two-step\/off/);
+    clock.advance(30_000);
+    const refused = await agent.post('/dashboard/account/two-step/off', {
+      code: codeFor(secret, clock.now()),
+    });
+    assert.equal(refused.statusCode, 403, show(refused));
+    assert.match(refused.body, /On: each sign-in asks for a code/);
   });
 
   it('the pending step can be cancelled: sign-out ends it', async () => {
