@@ -100,6 +100,7 @@ describe('dashboard two-step sign-in in a browser (issue 12 item 1)', () => {
     await page2.waitForURL(`${h.baseUrl}/dashboard/c/${channel.channelId}`);
     await page2.getByRole('link', { name: 'Account' }).click();
     await page2.getByText('On: each sign-in asks for a code').waitFor();
+    assert.deepEqual(await seriousViolations(page2), [], 'account page');
     await second.close();
 
     // A recovery code instead of the app.
