@@ -63,7 +63,7 @@ const SIGN_IN_COOKIE = 'qualify_dashboard_sign_in';
 type SignedIn = Extract<DashboardContext, { state: 'signed_in' }>;
 
 /** Issue 12 item 1 — the console's words (issue 11 item 3), whether or not the password typed was right. */
-export const LOCKED_MESSAGE = 'Too many failed sign-ins. Try again in 15 minutes.';
+const LOCKED_MESSAGE = 'Too many failed sign-ins. Try again in 15 minutes.';
 const WRONG_CODE = 'That code is not right. Try the newest code in your app, or a recovery code.';
 const WRONG_FIRST_CODE = 'That code is not right. Check the time on your phone and try the newest code.';
 const REPLAYED_CODE = 'That code was used already. Wait for the next code in your app.';
