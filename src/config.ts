@@ -62,10 +62,18 @@ export interface Config {
    * sign-in and gives a code at each; `optional`: only accounts that enrolled give one.
    */
   readonly consoleMfa: ConsoleMfa;
+  /**
+   * Issue 12 item 1 — `required-for-owners`: a dashboard user who is `owner` in any sales channel
+   * enrols a TOTP second factor at their next sign-in and gives a code at each; `optional`: only
+   * users who enrolled (from their account page) give one.
+   */
+  readonly dashboardMfa: DashboardMfa;
 }
 
 export const CONSOLE_MFA_MODES = ['required', 'optional'] as const;
 export type ConsoleMfa = (typeof CONSOLE_MFA_MODES)[number];
+export const DASHBOARD_MFA_MODES = ['required-for-owners', 'optional'] as const;
+export type DashboardMfa = (typeof DASHBOARD_MFA_MODES)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -203,6 +211,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const consoleMfa = (env.QUALIFY_CONSOLE_MFA || (production ? 'required' : 'optional')) as ConsoleMfa;
   if (!CONSOLE_MFA_MODES.includes(consoleMfa))
     problems.push(`QUALIFY_CONSOLE_MFA must be one of ${CONSOLE_MFA_MODES.join(', ')} (got "${consoleMfa}")`);
+  const dashboardMfa = (env.QUALIFY_DASHBOARD_MFA ||
+    (production ? 'required-for-owners' : 'optional')) as DashboardMfa;
+  if (!DASHBOARD_MFA_MODES.includes(dashboardMfa))
+    problems.push(
+      `QUALIFY_DASHBOARD_MFA must be one of ${DASHBOARD_MFA_MODES.join(', ')} (got "${dashboardMfa}")`,
+    );
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -229,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     mailDisabled,
     privacyNoticeFile,
     consoleMfa,
+    dashboardMfa,
   });
 }
 

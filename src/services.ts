@@ -178,6 +178,15 @@ export function createServices(
     ),
     sessionActivity: new SessionActivityService(database, repos),
     stats: new StatsService(database, clock, repos),
-    dashboardAuth: new DashboardAuthService(database, clock, repos, audit, config.publicUrl),
+    dashboardAuth: new DashboardAuthService(
+      database,
+      clock,
+      repos,
+      audit,
+      config.publicUrl,
+      throttle,
+      totp,
+      config.dashboardMfa,
+    ),
   };
 }

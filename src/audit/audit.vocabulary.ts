@@ -36,6 +36,13 @@ export const AUDIT_ACTIONS = [
   'audit.view',
   'session.ask',
   'session.answer',
+  // Issue 12 item 1 — the dashboard's throttling and second factor.
+  'dashboard.sign_in_locked',
+  'dashboard.mfa_enrolled',
+  'dashboard.mfa_failed',
+  'dashboard.recovery_code_used',
+  'dashboard.mfa_reset',
+  'dashboard.mfa_removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -23,4 +23,16 @@ export function registerUserCommands(program: Command): void {
       ].join('\n');
       output(opts.json, added, human);
     });
+  user
+    .command('reset-mfa')
+    .description('remove a user’s authenticator and recovery codes (a lost phone); ends their sessions')
+    .requiredOption('--email <email>', 'sign-in email')
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { email: string; json: boolean }) => {
+      const reset = await withServices((s) => s.dashboardAuth.resetSecondFactor(opts.email));
+      const human = reset.had_factor
+        ? `user ${reset.user_id} ${reset.email}: authenticator removed; they sign in with their password (an owner sets up a new one where it is required)`
+        : `user ${reset.user_id} ${reset.email} had no authenticator; their sessions were ended`;
+      output(opts.json, reset, human);
+    });
 }

@@ -12,9 +12,27 @@ export class DashboardSessionsRepository {
   async find(db: Executor, tokenHash: string): Promise<DashboardSessionRow | undefined> {
     return db
       .selectFrom('dashboard_sessions')
-      .select(['token_hash', 'user_id', 'csrf_token', 'created_at', 'last_seen_at', 'ended_at'])
+      .select([
+        'token_hash',
+        'user_id',
+        'csrf_token',
+        'created_at',
+        'last_seen_at',
+        'ended_at',
+        'mfa_passed_at',
+      ])
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst();
+  }
+
+  /** The code step passed: the session is fully signed in. */
+  async passMfa(db: Executor, tokenHash: string, now: number): Promise<void> {
+    await db
+      .updateTable('dashboard_sessions')
+      .set({ mfa_passed_at: now, last_seen_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('ended_at', 'is', null)
+      .execute();
   }
 
   async touch(db: Executor, tokenHash: string, now: number): Promise<void> {

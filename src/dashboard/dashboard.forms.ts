@@ -49,3 +49,11 @@ export const RotateForm = defineForm(
 export const MemberForm = defineForm(
   Type.Object({ _csrf: csrf, email: Type.String({ default: '' }), role: Type.String({ default: 'viewer' }) }),
 );
+
+/** Issue 12 item 1 — the "Authentication code" step and the first code of an enrolment. */
+export const CodeForm = defineForm(
+  Type.Object({
+    _csrf: csrf,
+    code: Type.String({ default: '', maxLength: 32, 'x-invalid': 'Enter the code from your app.' }),
+  }),
+);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import { OperatorError } from '../channels/channels.service.js';
 import { messagePage } from '../html/layout.js';
@@ -19,6 +20,7 @@ import { EVENT_TYPE_NAMES, type EventType } from '../webhooks/event-types.js';
 import { presentEndpoint } from '../webhooks/webhooks.presenter.js';
 import { DELIVERY_STATUSES, type DeliveryStatus, type WebhookMode } from '../webhooks/webhooks.vocabulary.js';
 import {
+  CodeForm,
   CsrfForm,
   EndpointForm,
   MemberForm,
@@ -28,12 +30,16 @@ import {
   SignInForm,
 } from './dashboard.forms.js';
 import {
+  accountPage,
+  codePage,
   type DeliveryFilters,
   endpointPage,
+  enrolPage,
   type Frame,
   keysPage,
   noChannelPage,
   overviewPage,
+  recoveryCodesPage,
   type SessionFilters,
   sessionPage,
   sessionsPage,
@@ -43,13 +49,24 @@ import {
   webhooksPage,
 } from './dashboard.views.js';
 import { allows, type DashboardPermission } from './dashboard.vocabulary.js';
-import { type DashboardContext, type Membership, sameToken } from './dashboard-auth.service.js';
+import {
+  type DashboardContext,
+  type Membership,
+  type MfaPending,
+  sameToken,
+} from './dashboard-auth.service.js';
 
 const SESSION_COOKIE = 'qualify_dashboard';
 /** Double-submit token of the sign-in form, which has no session yet. */
 const SIGN_IN_COOKIE = 'qualify_dashboard_sign_in';
 
 type SignedIn = Extract<DashboardContext, { state: 'signed_in' }>;
+
+/** Issue 12 item 1 — the console's words (issue 11 item 3), whether or not the password typed was right. */
+const LOCKED_MESSAGE = 'Too many failed sign-ins. Try again in 15 minutes.';
+const WRONG_CODE = 'That code is not right. Try the newest code in your app, or a recovery code.';
+const WRONG_FIRST_CODE = 'That code is not right. Check the time on your phone and try the newest code.';
+const REPLAYED_CODE = 'That code was used already. Wait for the next code in your app.';
 
 const ChannelParams = Type.Object({ channel: Type.String() });
 const ChannelItemParams = Type.Object({ channel: Type.String(), id: Type.String() });
@@ -126,9 +143,49 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
   const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> => {
     const context = await dashboardAuth.resolve(request.cookies[SESSION_COOKIE]);
     if (context.state === 'signed_in') return context;
+    if (context.state === 'mfa_pending') {
+      redirectAfterPost(reply, '/dashboard/mfa');
+      return undefined;
+    }
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     redirectAfterPost(reply, context.state === 'expired' ? '/dashboard?expired=1' : '/dashboard');
     return undefined;
+  };
+
+  /** The sign-in waiting for its code; a finished or absent one goes where it belongs. */
+  const pendingCode = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<MfaPending | undefined> => {
+    const context = await dashboardAuth.resolve(request.cookies[SESSION_COOKIE]);
+    if (context.state === 'mfa_pending') return context;
+    if (context.state !== 'signed_in') reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    redirectAfterPost(reply, '/dashboard');
+    return undefined;
+  };
+
+  /** The enrolment page: a pending secret as an inline SVG QR code and as text (undefined once enrolled). */
+  const enrolment = async (
+    reply: FastifyReply,
+    status: number,
+    context: { user: SignedIn['user']; csrf: string },
+    signingIn: boolean,
+    error?: string,
+  ) => {
+    const pending = await dashboardAuth.beginEnrolment(context.user);
+    if (!pending) return redirectAfterPost(reply, signingIn ? '/dashboard' : '/dashboard/account');
+    const qrSvg = await QRCode.toString(pending.uri, { type: 'svg', margin: 1, width: 200 });
+    return sendHtml(
+      reply,
+      status,
+      enrolPage({
+        csrf: context.csrf,
+        secret: pending.secret,
+        qrSvg,
+        signingIn,
+        ...(error ? { error } : {}),
+      }),
+    );
   };
 
   const notFound = (reply: FastifyReply) =>
@@ -204,6 +261,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
     { schema: { hide: true } },
     async (request, reply) => {
       const context = await dashboardAuth.resolve(request.cookies[SESSION_COOKIE]);
+      if (context.state === 'mfa_pending') return redirectAfterPost(reply, '/dashboard/mfa');
       if (context.state === 'signed_in') {
         const first = context.memberships[0];
         if (!first) return sendHtml(reply, 200, noChannelPage(context.user.email, context.csrf));
@@ -222,17 +280,109 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
     const expected = request.cookies[SIGN_IN_COOKIE];
     if (!expected || !sameToken(_csrf, expected))
       return signInForm(reply, 403, { email, error: 'The form expired. Please sign in again.' });
-    const result = await dashboardAuth.signIn(email, password);
+    const result = await dashboardAuth.signIn(email, password, request.ip);
+    // While locked, one plain answer whatever was typed.
+    if (result.state === 'locked') return signInForm(reply, 429, { email, error: LOCKED_MESSAGE });
     if (result.state !== 'signed_in')
       return signInForm(reply, 401, { email, error: 'Email or password is incorrect.' });
     reply.clearCookie(SIGN_IN_COOKIE, cookieOptions);
     reply.setCookie(SESSION_COOKIE, result.token, cookieOptions);
-    return redirectAfterPost(reply, '/dashboard');
+    return redirectAfterPost(reply, result.next === 'mfa' ? '/dashboard/mfa' : '/dashboard');
+  });
+
+  // Issue 12 item 1 — the "Authentication code" step, or the enrolment an owner must make first.
+
+  app.get('/dashboard/mfa', { schema: { hide: true } }, async (request, reply) => {
+    const context = await pendingCode(request, reply);
+    if (!context) return reply;
+    if (!context.enrolled) return enrolment(reply, 200, context, true);
+    return sendHtml(reply, 200, codePage({ csrf: context.csrf }));
+  });
+
+  app.post('/dashboard/mfa', { schema: { hide: true } }, async (request, reply) => {
+    const context = await pendingCode(request, reply);
+    if (!context) return reply;
+    const { _csrf, code = '' } = CodeForm.parse(request.body).input;
+    if (!sameToken(_csrf, context.csrf))
+      return sendHtml(reply, 403, messagePage('Form expired', 'This form has expired. Sign in again.'));
+    if (!context.enrolled) {
+      const result = await dashboardAuth.confirmEnrolment(context, code, request.ip);
+      if (result.kind === 'ok') return sendHtml(reply, 200, recoveryCodesPage(result.recoveryCodes));
+      if (result.kind === 'locked')
+        return sendHtml(reply, 429, messagePage('Sign-in refused', LOCKED_MESSAGE));
+      return enrolment(reply, 401, context, true, WRONG_FIRST_CODE);
+    }
+    const result = await dashboardAuth.verifyCode(context, code, request.ip);
+    if (result === 'ok') return redirectAfterPost(reply, '/dashboard');
+    if (result === 'locked')
+      return sendHtml(reply, 429, codePage({ csrf: context.csrf, error: LOCKED_MESSAGE }));
+    const error = result === 'replayed' ? REPLAYED_CODE : WRONG_CODE;
+    return sendHtml(reply, 401, codePage({ csrf: context.csrf, error }));
+  });
+
+  // Issue 12 item 1 — the user's own account page: two-step sign-in, optional unless required.
+
+  app.get('/dashboard/account', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    const status = await dashboardAuth.secondFactor(context.user);
+    return sendHtml(reply, 200, accountPage({ email: context.user.email, csrf: context.csrf, ...status }));
+  });
+
+  app.get('/dashboard/account/two-step', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    return enrolment(reply, 200, context, false);
+  });
+
+  app.post('/dashboard/account/two-step', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    const { _csrf, code = '' } = CodeForm.parse(request.body).input;
+    if (!sameToken(_csrf, context.csrf))
+      return sendHtml(
+        reply,
+        403,
+        messagePage('Form expired', 'This form has expired. Go back and try again.'),
+      );
+    const result = await dashboardAuth.confirmEnrolment(context, code, request.ip);
+    if (result.kind === 'ok') return sendHtml(reply, 200, recoveryCodesPage(result.recoveryCodes));
+    if (result.kind === 'locked') return sendHtml(reply, 429, messagePage('Refused', LOCKED_MESSAGE));
+    return enrolment(reply, 401, context, false, WRONG_FIRST_CODE);
+  });
+
+  app.post('/dashboard/account/two-step/off', { schema: { hide: true } }, async (request, reply) => {
+    const context = await signedIn(request, reply);
+    if (!context) return reply;
+    const { _csrf, code = '' } = CodeForm.parse(request.body).input;
+    if (!sameToken(_csrf, context.csrf))
+      return sendHtml(
+        reply,
+        403,
+        messagePage('Form expired', 'This form has expired. Go back and try again.'),
+      );
+    const result = await dashboardAuth.turnOffSecondFactor(context, code, request.ip);
+    const status = await dashboardAuth.secondFactor(context.user);
+    const show = (code: number, text: { error?: string; notice?: string }) =>
+      sendHtml(
+        reply,
+        code,
+        accountPage({ email: context.user.email, csrf: context.csrf, ...status, ...text }),
+      );
+    if (result === 'ok') return show(200, { notice: 'Two-step sign-in is off.' });
+    if (result === 'required')
+      return show(403, { error: 'As an owner you cannot turn two-step sign-in off.' });
+    if (result === 'locked') return show(429, { error: LOCKED_MESSAGE });
+    return show(401, { error: result === 'replayed' ? REPLAYED_CODE : WRONG_CODE });
   });
 
   app.post('/dashboard/sign-out', { schema: { hide: true } }, async (request, reply) => {
-    const context = await signedIn(request, reply);
-    if (!context) return reply;
+    // Also from the code step ("Cancel and sign out").
+    const context = await dashboardAuth.resolve(request.cookies[SESSION_COOKIE]);
+    if (context.state !== 'signed_in' && context.state !== 'mfa_pending') {
+      reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      return redirectAfterPost(reply, '/dashboard');
+    }
     if (!sameToken(CsrfForm.parse(request.body).input._csrf, context.csrf))
       return sendHtml(reply, 403, messagePage('Form expired', 'This form has expired.'));
     await dashboardAuth.signOut(context.tokenHash, context.user.id);

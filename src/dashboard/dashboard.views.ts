@@ -45,7 +45,7 @@ function header(frame: Frame, tab: Tab): SafeHtml {
   if (allows(frame.current.role, 'manage_users')) tabs.push(['users', 'Users', `${root}/users`]);
   return html`<header class="bar">
 <span><strong>Qualify</strong> · ${frame.current.channel.name} <span class="badge">${modeName(frame.current.channel.livemode)}</span></span>
-<span>${frame.email} (${frame.current.role})
+<span>${frame.email} (${frame.current.role}) <a href="/dashboard/account">Account</a>
 <form class="inline" method="post" action="/dashboard/sign-out">${csrfField(frame.csrf)}<button class="link" type="submit">Sign out</button></form></span>
 </header>
 <nav class="tabs" aria-label="Dashboard">
@@ -127,6 +127,117 @@ ${errorBox(options.error)}
 <p class="hint" id="password-hint">At least 12 characters.</p>
 <div class="actions"><button type="submit">Set password</button></div>
 </form>`,
+  );
+}
+
+// Two-step sign-in (issue 12 item 1): the code step, enrolment, recovery codes, the account page.
+
+const cancelForm = (csrf: string) =>
+  html`<form method="post" action="/dashboard/sign-out">${csrfField(csrf)}<button type="submit" class="secondary">Cancel and sign out</button></form>`;
+
+export function codePage(options: { csrf: string; error?: string }): string {
+  return page(
+    'Authentication code',
+    html`<h1>Authentication code</h1>
+${errorBox(options.error)}
+<form method="post" action="/dashboard/mfa" class="card">
+${csrfField(options.csrf)}
+<p>Enter the 6-digit code your authenticator app shows for Qualify, or one of your recovery codes.</p>
+<label for="code">Authentication code</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>
+<div class="actions"><button type="submit">Verify</button></div>
+</form>
+${cancelForm(options.csrf)}`,
+  );
+}
+
+/**
+ * The QR code (inline SVG) and the key as text, then the first code. `signingIn`: the enrolment
+ * an owner must make before the sign-in completes; otherwise one chosen from the account page.
+ */
+export function enrolPage(options: {
+  csrf: string;
+  secret: string;
+  qrSvg: string;
+  signingIn: boolean;
+  error?: string;
+}): string {
+  const grouped = options.secret.replace(/(.{4})/g, '$1 ').trim();
+  const action = options.signingIn ? '/dashboard/mfa' : '/dashboard/account/two-step';
+  return page(
+    'Set up two-step sign-in',
+    html`<h1>Set up two-step sign-in</h1>
+${errorBox(options.error)}
+<div class="card">
+<p>${
+      options.signingIn
+        ? 'Owners of a sales channel sign in to the dashboard with a code from an authenticator app as well as their password.'
+        : 'After this, every sign-in to the dashboard needs a code from your authenticator app as well as your password.'
+    } Scan this QR code with the app (Google Authenticator, 1Password, Authy, …):</p>
+<div class="qr" aria-label="QR code for your authenticator app" role="img">${raw(options.qrSvg)}</div>
+<p>Or type this key into the app:</p>
+<p><code id="totp-secret" aria-label="Setup key">${grouped}</code></p>
+</div>
+<form method="post" action="${action}" class="card">
+${csrfField(options.csrf)}
+<label for="code">Authentication code</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
+<div class="actions"><button type="submit">Verify and continue</button></div>
+</form>
+${options.signingIn ? cancelForm(options.csrf) : html`<p><a href="/dashboard/account">Back to your account</a></p>`}`,
+  );
+}
+
+export function recoveryCodesPage(codes: readonly string[]): string {
+  return page(
+    'Recovery codes',
+    html`<h1>Recovery codes</h1>
+<div class="card" role="status">
+<p>Two-step sign-in is set up. Keep these recovery codes somewhere safe: each one signs you in
+once if you lose your phone. They are shown only this once.</p>
+<ul aria-label="Recovery codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+<p><a href="/dashboard">Continue to the dashboard</a></p>
+</div>`,
+  );
+}
+
+export function accountPage(options: {
+  email: string;
+  csrf: string;
+  error?: string;
+  notice?: string;
+  enrolled: boolean;
+  required: boolean;
+  recoveryCodesLeft: number;
+}): string {
+  return page(
+    'Your account',
+    html`<h1>Your account</h1>
+${notice(options.notice)}${errorBox(options.error)}
+<div class="card" aria-labelledby="two-step">
+<p>Signed in as <strong>${options.email}</strong>.</p>
+<h2 id="two-step">Two-step sign-in</h2>
+${
+  options.enrolled
+    ? html`<p>On: each sign-in asks for a code from your authenticator app. ${options.recoveryCodesLeft} of your recovery codes are unused.</p>
+${
+  options.required
+    ? html`<p>As an owner you cannot turn it off.</p>`
+    : html`<form method="post" action="/dashboard/account/two-step/off" aria-labelledby="turn-off">
+<h3 id="turn-off">Turn off two-step sign-in</h3>
+${csrfField(options.csrf)}
+<label for="off-code">Authentication code</label>
+<input type="text" id="off-code" name="code" inputmode="numeric" autocomplete="one-time-code" required aria-describedby="off-hint">
+<p class="hint" id="off-hint">A code from your app, or a recovery code.</p>
+<div class="actions"><button type="submit" class="secondary">Turn off</button></div>
+</form>`
+}`
+    : html`<p>Off: you sign in with your password only.${options.required ? ' As an owner you will be asked to set it up at your next sign-in.' : ''}</p>
+<p><a href="/dashboard/account/two-step">Set up two-step sign-in</a></p>`
+}
+</div>
+<p><a href="/dashboard">Back to the dashboard</a></p>
+<form method="post" action="/dashboard/sign-out">${csrfField(options.csrf)}<button type="submit" class="secondary">Sign out</button></form>`,
   );
 }
 

@@ -32,6 +32,8 @@ export interface DashboardSessionTable {
   created_at: number;
   last_seen_at: number;
   ended_at: number | null;
+  /** When the second factor passed, or the sign-in time when none applies; null while the code step is pending (migration 010). */
+  mfa_passed_at: number | null;
 }
 
 /**

@@ -176,6 +176,24 @@ describe('loadConfig (SPEC §4.2)', () => {
     );
   });
 
+  it('dashboard second factor: required for owners by default in production, optional elsewhere (issue 12 item 1)', () => {
+    assert.equal(
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_ENV: 'production', MAIL_DISABLED: 'true' }, tempDir())
+        .dashboardMfa,
+      'required-for-owners',
+    );
+    assert.equal(loadConfig({ QUALIFY_SECRET: SECRET }, tempDir()).dashboardMfa, 'optional');
+    assert.equal(
+      loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_DASHBOARD_MFA: 'required-for-owners' }, tempDir())
+        .dashboardMfa,
+      'required-for-owners',
+    );
+    assert.throws(
+      () => loadConfig({ QUALIFY_SECRET: SECRET, QUALIFY_DASHBOARD_MFA: 'required' }, tempDir()),
+      /QUALIFY_DASHBOARD_MFA must be one of required-for-owners, optional/,
+    );
+  });
+
   it('outside production a missing secret is generated once under ./data/secret and reused', () => {
     const dir = tempDir();
     const first = loadConfig({}, dir);

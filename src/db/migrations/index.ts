@@ -8,6 +8,7 @@ import * as letter from './006_letter.js';
 import * as consoleForLiveUse from './007_console.js';
 import * as orderedWebhooks from './008_ordered_webhooks.js';
 import * as dashboard from './009_dashboard.js';
+import * as dashboardMfa from './010_dashboard_mfa.js';
 
 /** Every migration, in order. Listed in code (not read from disk) so both engines and every runner agree. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007_console': consoleForLiveUse,
   '008_ordered_webhooks': orderedWebhooks,
   '009_dashboard': dashboard,
+  '010_dashboard_mfa': dashboardMfa,
 };
