@@ -12,6 +12,8 @@ export class KeyUsage {
   private readonly written = new Map<string, number>();
   private pending = new Set<string>();
   private scheduled: Promise<void> | undefined;
+  /** Every write started so far, in order: `flush` returns only when they have all finished. */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly clock: Clock,
@@ -28,16 +30,22 @@ export class KeyUsage {
     this.scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
   }
 
-  /** Writes what is pending now; a failed write is dropped (the next use a minute on writes again). */
+  /**
+   * Writes what is pending now and waits for every write already under way (the scheduled flush may
+   * have taken the keys a moment ago); a failed write is dropped (the next use writes again).
+   */
   async flush(): Promise<void> {
     this.scheduled = undefined;
-    if (this.pending.size === 0) return;
-    const hashes = [...this.pending];
-    this.pending = new Set();
-    try {
-      await this.write(hashes, this.clock.now());
-    } catch {
-      for (const hash of hashes) this.written.delete(hash);
+    if (this.pending.size > 0) {
+      const hashes = [...this.pending];
+      this.pending = new Set();
+      const at = this.clock.now();
+      this.writes = this.writes.then(() =>
+        this.write(hashes, at).catch(() => {
+          for (const hash of hashes) this.written.delete(hash);
+        }),
+      );
     }
+    await this.writes;
   }
 }
