@@ -14,6 +14,7 @@ import { DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { randomToken } from '../lib/ids.js';
 import type { Services } from '../services.js';
+import { pagination } from '../sessions/sessions.presenter.js';
 import type { ListSessionsQuery, QualificationSession } from '../sessions/sessions.schemas.js';
 import { SESSION_STATUSES } from '../sessions/sessions.vocabulary.js';
 import { EVENT_TYPE_NAMES, type EventType } from '../webhooks/event-types.js';
@@ -67,6 +68,15 @@ const LOCKED_MESSAGE = 'Too many failed sign-ins. Try again in 15 minutes.';
 const WRONG_CODE = 'That code is not right. Try the newest code in your app, or a recovery code.';
 const WRONG_FIRST_CODE = 'That code is not right. Check the time on your phone and try the newest code.';
 const REPLAYED_CODE = 'That code was used already. Wait for the next code in your app.';
+
+/** A post whose CSRF token does not match its session: a plain 403 page, with what to do next. */
+function formExpired(reply: FastifyReply, advice?: string): FastifyReply {
+  return sendHtml(
+    reply,
+    403,
+    messagePage('Form expired', advice ? `This form has expired. ${advice}` : 'This form has expired.'),
+  );
+}
 
 const ChannelParams = Type.Object({ channel: Type.String() });
 const ChannelItemParams = Type.Object({ channel: Type.String(), id: Type.String() });
@@ -216,11 +226,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
     const context = await signedIn(request, reply);
     if (!context) return undefined;
     if (!sameToken(CsrfForm.parse(request.body).input._csrf, context.csrf)) {
-      sendHtml(
-        reply,
-        403,
-        messagePage('Form expired', 'This form has expired. Go back, reload the page and try again.'),
-      );
+      formExpired(reply, 'Go back, reload the page and try again.');
       return undefined;
     }
     const frame = await frameFor(request, reply, context);
@@ -303,8 +309,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
     const context = await pendingCode(request, reply);
     if (!context) return reply;
     const { _csrf, code = '' } = CodeForm.parse(request.body).input;
-    if (!sameToken(_csrf, context.csrf))
-      return sendHtml(reply, 403, messagePage('Form expired', 'This form has expired. Sign in again.'));
+    if (!sameToken(_csrf, context.csrf)) return formExpired(reply, 'Sign in again.');
     if (!context.enrolled) {
       const result = await dashboardAuth.confirmEnrolment(context, code, request.ip);
       if (result.kind === 'ok') return sendHtml(reply, 200, recoveryCodesPage(result.recoveryCodes));
@@ -339,12 +344,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
     const context = await signedIn(request, reply);
     if (!context) return reply;
     const { _csrf, code = '' } = CodeForm.parse(request.body).input;
-    if (!sameToken(_csrf, context.csrf))
-      return sendHtml(
-        reply,
-        403,
-        messagePage('Form expired', 'This form has expired. Go back and try again.'),
-      );
+    if (!sameToken(_csrf, context.csrf)) return formExpired(reply, 'Go back and try again.');
     const result = await dashboardAuth.confirmEnrolment(context, code, request.ip);
     if (result.kind === 'ok') return sendHtml(reply, 200, recoveryCodesPage(result.recoveryCodes));
     if (result.kind === 'locked') return sendHtml(reply, 429, messagePage('Refused', LOCKED_MESSAGE));
@@ -355,12 +355,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
     const context = await signedIn(request, reply);
     if (!context) return reply;
     const { _csrf, code = '' } = CodeForm.parse(request.body).input;
-    if (!sameToken(_csrf, context.csrf))
-      return sendHtml(
-        reply,
-        403,
-        messagePage('Form expired', 'This form has expired. Go back and try again.'),
-      );
+    if (!sameToken(_csrf, context.csrf)) return formExpired(reply, 'Go back and try again.');
     const result = await dashboardAuth.turnOffSecondFactor(context, code, request.ip);
     const status = await dashboardAuth.secondFactor(context.user);
     const show = (code: number, text: { error?: string; notice?: string }) =>
@@ -383,8 +378,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return redirectAfterPost(reply, '/dashboard');
     }
-    if (!sameToken(CsrfForm.parse(request.body).input._csrf, context.csrf))
-      return sendHtml(reply, 403, messagePage('Form expired', 'This form has expired.'));
+    if (!sameToken(CsrfForm.parse(request.body).input._csrf, context.csrf)) return formExpired(reply);
     await dashboardAuth.signOut(context.tokenHash, context.user.id);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return redirectAfterPost(reply, '/dashboard');
@@ -461,7 +455,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ services: Services }> = async
       } catch (error) {
         const empty = {
           qualification_sessions: [],
-          pagination: { current_page: 1, page_size: 50, total_count: 0, count: 0, last_page: 1 },
+          pagination: pagination(1, 50, 0),
         };
         return sendHtml(reply, 400, sessionsPage(frame, filters, empty, otherMode(frame), refusal(error)));
       }

@@ -7,6 +7,7 @@ import {
   type PresentedDeliveryWithAttempts,
   presentDeliveryWithAttempts,
 } from '../webhooks/webhooks.presenter.js';
+import { pagination } from './sessions.presenter.js';
 import type { SessionRow, SessionsRepository } from './sessions.repository.js';
 import type { Pagination, SessionEvent } from './sessions.schemas.js';
 import type { RejectionReason, SessionStatus, TransitionActor } from './sessions.vocabulary.js';
@@ -24,17 +25,6 @@ export interface SessionActivity {
   events: SessionEvent[];
   deliveries: PresentedDeliveryWithAttempts[];
   rejection_reason: RejectionReason | null;
-}
-
-/** Paging of the activity lists: the session list's object (SPEC §1.6). */
-export function pagination(page: number, pageSize: number, total: number): Pagination {
-  return {
-    current_page: page,
-    page_size: pageSize,
-    total_count: total,
-    count: total,
-    last_page: Math.max(1, Math.ceil(total / pageSize)),
-  };
 }
 
 export function presentEvent(row: EventRow): SessionEvent {

@@ -1,7 +1,7 @@
 import { iso } from '../lib/clock.js';
 import { sessionLinkToken } from '../lib/tokens.js';
 import type { SessionRow } from './sessions.repository.js';
-import type { OrderItem, QualificationSession } from './sessions.schemas.js';
+import type { OrderItem, Pagination, QualificationSession } from './sessions.schemas.js';
 
 export interface PresenterContext {
   publicUrl: string;
@@ -55,4 +55,15 @@ export function parseOrderItems(json: string): OrderItem[] {
     price: item.price ?? null,
     quantity: item.quantity ?? 1,
   }));
+}
+
+/** SPEC §1.6 — the pagination object of every paged list (sessions, their events, deliveries). */
+export function pagination(page: number, pageSize: number, total: number): Pagination {
+  return {
+    current_page: page,
+    page_size: pageSize,
+    total_count: total,
+    count: total,
+    last_page: Math.max(1, Math.ceil(total / pageSize)),
+  };
 }

@@ -12,11 +12,12 @@ import { ApiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import type { SurveyAnswers } from '../survey/prescreen.js';
 import type { Actor, LifecycleService } from './lifecycle.service.js';
-import { type PresenterContext, presentSession } from './sessions.presenter.js';
+import { type PresenterContext, pagination, presentSession } from './sessions.presenter.js';
 import type { SessionFilter, SessionPatch, SessionRow, SessionsRepository } from './sessions.repository.js';
 import type {
   CreateSessionRequest,
   ListSessionsQuery,
+  Pagination,
   QualificationSession,
   TestApproveBody,
   TestRejectBody,
@@ -44,13 +45,7 @@ function assertExactTotal(items: ReadonlyArray<{ price?: number | null; quantity
 
 export interface SessionList {
   qualification_sessions: QualificationSession[];
-  pagination: {
-    current_page: number;
-    page_size: number;
-    total_count: number;
-    count: number;
-    last_page: number;
-  };
+  pagination: Pagination;
 }
 
 /** How the test helpers issue a test letter without the sessions service knowing about letters. */
@@ -145,13 +140,7 @@ export class SessionsService {
     ]);
     return {
       qualification_sessions: rows.map((row) => presentSession(this.presenter, row)),
-      pagination: {
-        current_page: page,
-        page_size: pageSize,
-        total_count: total,
-        count: total,
-        last_page: Math.max(1, Math.ceil(total / pageSize)),
-      },
+      pagination: pagination(page, pageSize, total),
     };
   }
 

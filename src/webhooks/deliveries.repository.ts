@@ -102,6 +102,18 @@ function notBehindAnEarlier(eb: ExpressionBuilder<DB, 'webhook_deliveries'>) {
 }
 
 /** SQL for the delivery outbox and its attempts (SPEC §3.4). */
+const ATTEMPT_COLUMNS = [
+  'id',
+  'webhook_delivery_id',
+  'attempt_number',
+  'attempted_at',
+  'status_code',
+  'error',
+  'duration_ms',
+  'response_body',
+  'instance_id',
+] as const;
+
 export class DeliveriesRepository {
   async insertMany(db: Executor, rows: DeliveryRow[]): Promise<void> {
     if (rows.length > 0) await db.insertInto('webhook_deliveries').values(rows).execute();
@@ -345,17 +357,7 @@ export class DeliveriesRepository {
   async attempts(db: Executor, deliveryId: string): Promise<AttemptRow[]> {
     return db
       .selectFrom('webhook_attempts')
-      .select([
-        'id',
-        'webhook_delivery_id',
-        'attempt_number',
-        'attempted_at',
-        'status_code',
-        'error',
-        'duration_ms',
-        'response_body',
-        'instance_id',
-      ])
+      .select(ATTEMPT_COLUMNS)
       .where('webhook_delivery_id', '=', deliveryId)
       .orderBy('attempt_number')
       .orderBy('attempted_at')
@@ -393,17 +395,7 @@ export class DeliveriesRepository {
     if (deliveryIds.length === 0) return [];
     return db
       .selectFrom('webhook_attempts')
-      .select([
-        'id',
-        'webhook_delivery_id',
-        'attempt_number',
-        'attempted_at',
-        'status_code',
-        'error',
-        'duration_ms',
-        'response_body',
-        'instance_id',
-      ])
+      .select(ATTEMPT_COLUMNS)
       .where('webhook_delivery_id', 'in', deliveryIds)
       .orderBy('attempt_number')
       .orderBy('attempted_at')

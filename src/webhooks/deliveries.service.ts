@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { type Clock, DAY_MS } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
-import { pagination } from '../sessions/session-activity.service.js';
+import { pagination } from '../sessions/sessions.presenter.js';
 import type { Pagination } from '../sessions/sessions.schemas.js';
 import { RETRY_WINDOW_MS } from './backoff.js';
 import type {
