@@ -154,8 +154,12 @@ describe('merchant dashboard in a browser (issue 12)', () => {
     await accessible(page, 'endpoint');
     await page.getByRole('button', { name: 'Send test event' }).click();
     await page.getByText('Test event queued').waitFor();
+    // The page reads the attempt list and the 24 h rate separately (on PostgreSQL through two pool
+    // connections), so one render may show the attempt before the rate counts it: reload until both do.
+    const rateShown = () => page.getByText('100.0 % of 1 attempts').count();
     for (let i = 0; i < 50; i++) {
-      if ((await page.getByRole('cell', { name: '204', exact: true }).count()) > 0) break;
+      if ((await page.getByRole('cell', { name: '204', exact: true }).count()) > 0 && (await rateShown()) > 0)
+        break;
       await page.waitForTimeout(100);
       await page.reload();
     }
