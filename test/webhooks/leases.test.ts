@@ -90,9 +90,11 @@ describe('webhook leases, shutdown and wake-up (SPEC §3.4, §4.3)', () => {
     const receiver = await new Receiver().listen();
     await addEndpoint(t, channel, { url: receiver.url });
     for (let i = 0; i < 12; i++) await approve(t, channel, await createSession(t, channel));
-    // Three at a time each, so both have to take turns at the same queue.
-    const a = bed.dispatcher({ instanceId: 'a', concurrency: 3 });
-    const b = bed.dispatcher({ instanceId: 'b', concurrency: 3 });
+    // Three at a time each, so both have to take turns at the same queue. One endpoint may hold all
+    // three (the fair share would be one of three slots: with both windows contended, a round could
+    // then claim a single delivery and ten rounds might not drain the twelve).
+    const a = bed.dispatcher({ instanceId: 'a', concurrency: 3, endpointCap: 3 });
+    const b = bed.dispatcher({ instanceId: 'b', concurrency: 3, endpointCap: 3 });
     let total = 0;
     const claimedBy = { a: 0, b: 0 };
     for (let round = 0; round < 10 && total < 12; round++) {

@@ -109,6 +109,8 @@ export interface WebhookTestbed {
     instanceId?: string;
     shutdownGraceMs?: number;
     concurrency?: number;
+    /** Send slots one endpoint may hold (the dispatcher's fair share when omitted). */
+    endpointCap?: number;
     /** Wraps or replaces the real HTTP sender. */
     send?: Sender;
     logger?: DispatcherLogger;
@@ -139,6 +141,7 @@ export async function webhookTestbed(env: Record<string, string> = {}): Promise<
         instanceId: options.instanceId ?? 'test-instance',
         shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
         concurrency: options.concurrency ?? 16,
+        ...(options.endpointCap !== undefined ? { endpointCap: options.endpointCap } : {}),
       });
       dispatchers.push(dispatcher);
       return dispatcher;
