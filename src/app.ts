@@ -137,10 +137,11 @@ export async function buildApp({ services, logger, timeouts }: AppOptions): Prom
   const hsts = services.config.publicUrl.startsWith('https:');
   registerRouting(app, { hsts });
   useSecurityHeaders(app, 'api', { hsts });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (with the flat body, not Node's bare one).
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1')
-      throw new ApiError('ValidationError', 'the Host header is required');
+      return done(new ApiError('ValidationError', 'the Host header is required'));
+    done();
   });
 
   await app.register(swagger, {

@@ -151,6 +151,18 @@ export class ChannelsService {
    * key. Issue 9 item 4: an active key is read from the database at most once per `KEY_TRUST_MS`
    * per instance, so a revocation made anywhere applies everywhere within that time.
    */
+  /**
+   * The channel of `apiKey` when this instance still trusts its cached lookup (see `key-cache.ts`),
+   * without a database read or a promise; undefined means "ask `authenticate`".
+   */
+  cachedChannel(apiKey: string): ChannelRow | undefined {
+    if (apiKey.length === 0 || apiKey.length > 200) return undefined;
+    const keyHash = hashApiKey(apiKey);
+    const cached = this.keyCache.get(keyHash, this.clock.now());
+    if (cached !== undefined) this.usage.saw(keyHash);
+    return cached;
+  }
+
   async authenticate(apiKey: string): Promise<ChannelRow | undefined> {
     if (apiKey.length === 0 || apiKey.length > 200) return undefined;
     const keyHash = hashApiKey(apiKey);

@@ -11,15 +11,29 @@ declare module 'fastify' {
 
 export const API_KEY_HEADER = 'x-truemed-api-key';
 
-/** SPEC §1.1 — every merchant request is scoped to the sales channel of its key. */
+/**
+ * SPEC §1.1 — every merchant request is scoped to the sales channel of its key. A callback hook:
+ * a key this instance trusts from its cache is settled without a promise (the common case).
+ */
 export function apiKeyAuth(channels: ChannelsService) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const header = request.headers[API_KEY_HEADER];
     const key = Array.isArray(header) ? header[0] : header;
-    if (!key) throw new ApiError('Unauthorized', `missing ${API_KEY_HEADER} header`);
-    const channel = await channels.authenticate(key);
-    if (!channel) throw new ApiError('Unauthorized', 'the API key is unknown or revoked');
-    request.channel = channel;
+    if (!key) {
+      done(new ApiError('Unauthorized', `missing ${API_KEY_HEADER} header`));
+      return;
+    }
+    const cached = channels.cachedChannel(key);
+    if (cached !== undefined) {
+      request.channel = cached;
+      done();
+      return;
+    }
+    channels.authenticate(key).then((channel) => {
+      if (!channel) return done(new ApiError('Unauthorized', 'the API key is unknown or revoked'));
+      request.channel = channel;
+      done();
+    }, done);
   };
 }
 

@@ -62,27 +62,33 @@ export function useIpRateLimits(
     everyRoute;
   const keyOf = (family: IpLimitFamily, request: FastifyRequest) => `${family.name}\u0000${request.ip}`;
 
-  scope.addHook('onRequest', async (request) => {
+  // Callback hooks: they run on every request of the scope; an async hook costs a promise each.
+  scope.addHook('onRequest', (request, _reply, done) => {
     const family = familyOf(request);
-    if (!family) return;
+    if (!family) return done();
     const key = keyOf(family, request);
     const wait = limiter.wait(key, family.perMinute);
     if (wait > 0) {
       const seconds = Math.max(1, Math.ceil(wait / 1000));
-      throw new ApiError(
-        'RateLimited',
-        `too many ${family.name} requests from this address; retry in ${seconds} s`,
-        {
-          'retry-after': String(seconds),
-        },
+      return done(
+        new ApiError(
+          'RateLimited',
+          `too many ${family.name} requests from this address; retry in ${seconds} s`,
+          {
+            'retry-after': String(seconds),
+          },
+        ),
       );
     }
     if (family.counts === 'requests') limiter.take(key, family.perMinute);
+    done();
   });
   if (active.some((f) => f.counts === 'unauthorized'))
-    scope.addHook('onResponse', async (request, reply) => {
-      const family = familyOf(request);
-      if (family?.counts === 'unauthorized' && reply.statusCode === 401)
-        limiter.take(keyOf(family, request), family.perMinute);
+    scope.addHook('onResponse', (request, reply, done) => {
+      if (reply.statusCode === 401) {
+        const family = familyOf(request);
+        if (family?.counts === 'unauthorized') limiter.take(keyOf(family, request), family.perMinute);
+      }
+      done();
     });
 }

@@ -107,17 +107,20 @@ function urlProblem(request: FastifyRequest): TextFinding | 'malformed' | undefi
  * is authenticated (401 first), the body once parsed (and decoded as UTF-8, `json-body.ts`).
  */
 export function guardApiText(api: FastifyInstance): void {
-  api.addHook('onRequest', async (request) => {
+  // Callback hooks: they run on every API request, and an async hook costs a promise each.
+  api.addHook('onRequest', (request, _reply, done) => {
     const found = urlProblem(request);
     if (found === 'malformed')
-      throw new ApiError('ValidationError', 'the query string is not validly percent-encoded');
+      return done(new ApiError('ValidationError', 'the query string is not validly percent-encoded'));
     if (found !== undefined)
-      throw new ApiError('ValidationError', describeTextProblem(found.field, found.problem));
+      return done(new ApiError('ValidationError', describeTextProblem(found.field, found.problem)));
+    done();
   });
-  api.addHook('preValidation', async (request) => {
-    const found = findTextProblem(request.body, 'request body');
+  api.addHook('preValidation', (request, _reply, done) => {
+    const found = request.body === undefined ? undefined : findTextProblem(request.body, 'request body');
     if (found !== undefined)
-      throw new ApiError('ValidationError', describeTextProblem(found.field, found.problem));
+      return done(new ApiError('ValidationError', describeTextProblem(found.field, found.problem)));
+    done();
   });
 }
 

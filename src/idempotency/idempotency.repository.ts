@@ -1,3 +1,4 @@
+import { precompiledQuery } from '../db/precompiled.js';
 import type { IdempotencyKeyTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 
@@ -9,16 +10,29 @@ export class IdempotencyKeysRepository {
    * Inserts the key with an empty response; false when it already exists. A concurrent claim of the
    * same key waits here (unique index / single writer) until the first one commits or rolls back.
    */
+  private readonly insertKey = precompiledQuery<
+    unknown,
+    [scope: string, key: string, fingerprint: string, createdAt: number]
+  >((db, arg) =>
+    db
+      .insertInto('idempotency_keys')
+      .values({
+        scope: arg(0),
+        key: arg(1),
+        fingerprint: arg(2),
+        created_at: arg(3),
+        status_code: 0,
+        response_body: '',
+      })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing()),
+  );
+
   async claim(
     db: Executor,
     row: Pick<IdempotencyKeyRow, 'scope' | 'key' | 'fingerprint' | 'created_at'>,
   ): Promise<boolean> {
-    const claimed = await db
-      .insertInto('idempotency_keys')
-      .values({ ...row, status_code: 0, response_body: '' })
-      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-      .executeTakeFirst();
-    return Number(claimed.numInsertedOrUpdatedRows ?? 0n) > 0;
+    const claimed = await this.insertKey(db, row.scope, row.key, row.fingerprint, row.created_at);
+    return Number(claimed.numAffectedRows ?? 0n) > 0;
   }
 
   async find(
@@ -34,13 +48,19 @@ export class IdempotencyKeysRepository {
       .executeTakeFirst();
   }
 
-  async storeResponse(db: Executor, scope: string, key: string, statusCode: number, body: string) {
-    await db
+  private readonly updateResponse = precompiledQuery<
+    unknown,
+    [statusCode: number, body: string, scope: string, key: string]
+  >((db, arg) =>
+    db
       .updateTable('idempotency_keys')
-      .set({ status_code: statusCode, response_body: body })
-      .where('scope', '=', scope)
-      .where('key', '=', key)
-      .execute();
+      .set({ status_code: arg(0), response_body: arg(1) })
+      .where('scope', '=', arg(2))
+      .where('key', '=', arg(3)),
+  );
+
+  async storeResponse(db: Executor, scope: string, key: string, statusCode: number, body: string) {
+    await this.updateResponse(db, statusCode, body, scope, key);
   }
 
   /** Removes the records created before `cutoff`; returns how many. */

@@ -8,7 +8,7 @@ import {
   presentDeliveryWithAttempts,
 } from '../webhooks/webhooks.presenter.js';
 import { pagination } from './sessions.presenter.js';
-import type { SessionRow, SessionsRepository } from './sessions.repository.js';
+import type { PublicSessionRow, SessionsRepository } from './sessions.repository.js';
 import type { Pagination, SessionEvent } from './sessions.schemas.js';
 import type { RejectionReason, SessionStatus, TransitionActor } from './sessions.vocabulary.js';
 
@@ -101,7 +101,7 @@ export class SessionActivityService {
     };
   }
 
-  private async mustFind(channelId: string, sessionId: string): Promise<SessionRow> {
+  private async mustFind(channelId: string, sessionId: string): Promise<PublicSessionRow> {
     const session = await this.repos.sessions.findInChannel(this.database.db, channelId, sessionId);
     if (!session) throw new ApiError('NotFound', `no qualification session ${sessionId}`);
     return session;

@@ -1,6 +1,6 @@
 import { iso } from '../lib/clock.js';
 import { sessionLinkToken } from '../lib/tokens.js';
-import type { SessionRow } from './sessions.repository.js';
+import type { PublicSessionRow } from './sessions.repository.js';
 import type { OrderItem, Pagination, QualificationSession } from './sessions.schemas.js';
 
 export interface PresenterContext {
@@ -8,15 +8,36 @@ export interface PresenterContext {
   secret: Buffer;
 }
 
+/** Links remembered per presenter context; a list page of 30 would otherwise compute 30 HMACs. */
+const LINKS_KEPT = 10_000;
+const linkCaches = new WeakMap<PresenterContext, Map<string, string>>();
+
+/**
+ * SPEC §2.2 — the shopper link of a session. The token is an HMAC of the id (~2.5 µs), the same
+ * for every read of the session, so the links of the most recently presented sessions are kept in
+ * memory (bounded; the oldest entry goes first). Only this process's memory holds them, as it
+ * holds the secret they come from.
+ */
 export function shopperLink(ctx: PresenterContext, sessionId: string): string {
-  return `${ctx.publicUrl}/q/${sessionId}?t=${sessionLinkToken(ctx.secret, sessionId)}`;
+  let links = linkCaches.get(ctx);
+  if (links === undefined) {
+    links = new Map();
+    linkCaches.set(ctx, links);
+  }
+  let link = links.get(sessionId);
+  if (link === undefined) {
+    link = `${ctx.publicUrl}/q/${sessionId}?t=${sessionLinkToken(ctx.secret, sessionId)}`;
+    if (links.size >= LINKS_KEPT) links.delete(links.keys().next().value!);
+    links.set(sessionId, link);
+  }
+  return link;
 }
 
 /**
  * SPEC §1.3 — the public object, built field by field from an allow-list: nothing a row holds
  * reaches a merchant unless it is named here. Key order is fixed so bodies are byte-stable.
  */
-export function presentSession(ctx: PresenterContext, row: SessionRow): QualificationSession {
+export function presentSession(ctx: PresenterContext, row: PublicSessionRow): QualificationSession {
   return {
     qualification_session_id: row.id,
     status: row.status,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Engine } from '../db/database.js';
 import { containsPattern, insertRows, likeEscaped, lockRows } from '../db/dialect.js';
-import { precompiled } from '../db/precompiled.js';
+import { precompiled, precompiledQuery } from '../db/precompiled.js';
 import type { QualificationSessionTable, SessionTransitionTable } from '../db/schema.js';
 import type { Executor } from '../db/transaction.js';
 import { DAY_MS } from '../lib/clock.js';
@@ -59,6 +59,37 @@ export const SESSION_COLUMNS = [
   'requeued_at',
   'search_text',
 ] as const satisfies readonly (keyof SessionRow)[];
+
+/** Compiles only while `SESSION_COLUMNS` names every column of a session row (the insert uses it). */
+const EVERY_COLUMN: Record<Exclude<keyof SessionRow, (typeof SESSION_COLUMNS)[number]>, never> = {};
+void EVERY_COLUMN;
+
+/**
+ * What the merchant API presents (`presentSession`): the reads behind retrieve, list and export
+ * select these only. The rest (search text, review state) costs a string per column per row.
+ */
+export const PUBLIC_SESSION_COLUMNS = [
+  'id',
+  'livemode',
+  'status',
+  'created_at',
+  'updated_at',
+  'email',
+  'customer_name',
+  'user_id',
+  'source',
+  'skus_param',
+  'metadata',
+  'success_url',
+  'failure_url',
+  'order_items',
+  'eligible_amount',
+  'expires_at',
+  'lmn_reviewed_at',
+  'rejection_reason',
+] as const satisfies readonly (typeof SESSION_COLUMNS)[number][];
+
+export type PublicSessionRow = Pick<SessionRow, (typeof PUBLIC_SESSION_COLUMNS)[number]>;
 
 /** Issue 11 item 6 — the review work list's filter (one mode, the clinician's states). */
 export interface QueueFilter {
@@ -139,9 +170,18 @@ function withDerived(row: Omit<SessionRow, 'search_text'>): SessionRow {
  * history) and `session_counts` (the list totals, migration 004).
  */
 export class SessionsRepository {
+  /** Every column, in `SESSION_COLUMNS` order (all of them, `EVERY_COLUMN`): compiled once. */
+  private readonly insertRow = precompiledQuery<unknown, unknown[]>((db, arg) =>
+    db
+      .insertInto('qualification_sessions')
+      .values(
+        Object.fromEntries(SESSION_COLUMNS.map((column, i) => [column, arg(i)])) as unknown as SessionRow,
+      ),
+  );
+
   async insert(db: Executor, session: NewSessionRow): Promise<SessionRow> {
     const row = withDerived(session);
-    await db.insertInto('qualification_sessions').values(row).execute();
+    await this.insertRow(db, ...SESSION_COLUMNS.map((column) => row[column]));
     await this.addToCount(db, row.sales_channel_id, row.status, countShard(row.id), 1);
     await this.addToDaily(db, row, [[`status:${row.status}`, 1]]);
     return row;
@@ -191,10 +231,19 @@ export class SessionsRepository {
   }
 
   /** The hot read of retrieve and update: compiled once (see `precompiled`). */
-  findInChannel = precompiled<SessionRow, [channelId: string, id: string]>((db, arg) =>
+  findInChannel = precompiled<PublicSessionRow, [channelId: string, id: string]>((db, arg) =>
     db
       .selectFrom('qualification_sessions')
-      .select(SESSION_COLUMNS)
+      .select(PUBLIC_SESSION_COLUMNS)
+      .where('id', '=', arg(1))
+      .where('sales_channel_id', '=', arg(0)),
+  );
+
+  /** Whether the channel has the session: an index lookup, for checks that need no columns. */
+  idInChannel = precompiled<Pick<SessionRow, 'id'>, [channelId: string, id: string]>((db, arg) =>
+    db
+      .selectFrom('qualification_sessions')
+      .select('id')
       .where('id', '=', arg(1))
       .where('sales_channel_id', '=', arg(0)),
   );
@@ -250,23 +299,19 @@ export class SessionsRepository {
     return updated;
   }
 
-  private async addToCount(
-    db: Executor,
-    channelId: string,
-    status: SessionStatus,
-    shard: number,
-    delta: number,
-  ): Promise<void> {
-    await db
+  private readonly addToCount = precompiledQuery<
+    unknown,
+    [channelId: string, status: SessionStatus, shard: number, delta: number]
+  >((db, arg) =>
+    db
       .insertInto('session_counts')
-      .values({ sales_channel_id: channelId, status, shard, n: delta })
+      .values({ sales_channel_id: arg(0), status: arg(1), shard: arg(2), n: arg(3) })
       .onConflict((oc) =>
         oc
           .columns(['sales_channel_id', 'status', 'shard'])
           .doUpdateSet((eb) => ({ n: eb(eb.ref('session_counts.n'), '+', eb.ref('excluded.n')) })),
-      )
-      .execute();
-  }
+      ),
+  );
 
   /** Issue 12 item 5 — the session's daily rollups move with it, in the caller's transaction. */
   private async addToDaily(
@@ -286,24 +331,19 @@ export class SessionsRepository {
       );
   }
 
-  private async addToDailyRow(
-    db: Executor,
-    channelId: string,
-    day: number,
-    metric: string,
-    shard: number,
-    delta: number,
-  ): Promise<void> {
-    await db
+  private readonly addToDailyRow = precompiledQuery<
+    unknown,
+    [channelId: string, day: number, metric: string, shard: number, delta: number]
+  >((db, arg) =>
+    db
       .insertInto('session_daily_counts')
-      .values({ sales_channel_id: channelId, day, metric, shard, n: delta })
+      .values({ sales_channel_id: arg(0), day: arg(1), metric: arg(2), shard: arg(3), n: arg(4) })
       .onConflict((oc) =>
         oc
           .columns(['sales_channel_id', 'day', 'metric', 'shard'])
           .doUpdateSet((eb) => ({ n: eb(eb.ref('session_daily_counts.n'), '+', eb.ref('excluded.n')) })),
-      )
-      .execute();
-  }
+      ),
+  );
 
   /** The daily rollups of one channel for days `fromDay` to `toDay` (inclusive), summed over shards. */
   async dailyCounts(
@@ -338,10 +378,10 @@ export class SessionsRepository {
    * Every row of a filter, newest first, `batch` at a time (keyset paging on created_at, id): the
    * CSV export streams these without a row cap and without OFFSET.
    */
-  async *stream(db: Executor, filter: SessionFilter, batch = 500): AsyncGenerator<SessionRow[]> {
+  async *stream(db: Executor, filter: SessionFilter, batch = 500): AsyncGenerator<PublicSessionRow[]> {
     let after: { created_at: number; id: string } | undefined;
     for (;;) {
-      let query = this.filtered(db, filter).select(SESSION_COLUMNS);
+      let query = this.filtered(db, filter).select(PUBLIC_SESSION_COLUMNS);
       if (after) {
         const { created_at, id } = after;
         query = query.where((eb) =>
@@ -365,24 +405,25 @@ export class SessionsRepository {
   }
 
   /**
-   * One page, newest first. The offset is walked in the index alone (a "deferred join"): only the
-   * ids of the page are picked there, and only those rows are read in full. Selecting every
-   * column with OFFSET would read each skipped row from the table.
+   * One page, newest first. Past the first page the offset is walked in the index alone (a
+   * "deferred join"): only the ids of the page are picked there, and only those rows are read in
+   * full; selecting every column with OFFSET would read each skipped row from the table. The
+   * first page skips nothing, so it reads its rows at once (no id list, no second sort).
    */
-  async list(db: Executor, filter: SessionFilter, limit: number, offset: number): Promise<SessionRow[]> {
-    const page = this.filtered(db, filter)
-      .select('id')
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .offset(offset);
-    return db
-      .selectFrom('qualification_sessions')
-      .select(SESSION_COLUMNS)
-      .where('id', 'in', page)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+  async list(
+    db: Executor,
+    filter: SessionFilter,
+    limit: number,
+    offset: number,
+  ): Promise<PublicSessionRow[]> {
+    const newestFirst = <Q extends { orderBy(column: 'created_at' | 'id', order: 'desc'): Q }>(query: Q) =>
+      query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+    if (offset === 0)
+      return newestFirst(this.filtered(db, filter).select(PUBLIC_SESSION_COLUMNS)).limit(limit).execute();
+    const page = newestFirst(this.filtered(db, filter).select('id')).limit(limit).offset(offset);
+    return newestFirst(
+      db.selectFrom('qualification_sessions').select(PUBLIC_SESSION_COLUMNS).where('id', 'in', page),
+    ).execute();
   }
 
   /**

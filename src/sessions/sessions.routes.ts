@@ -100,7 +100,7 @@ export const sessionsRoutes: FastifyPluginAsync<{ services: Services }> = async 
       // SPEC §1.7 rule 1: an unknown session is a 404 before the body is even parsed.
       onRequest: async (request) => {
         const { qualification_session_id: id } = request.params as SessionIdParams;
-        await sessions.retrieve(requireChannel(request), id);
+        await sessions.assertExists(requireChannel(request), id);
       },
     },
     async (request, reply) => {

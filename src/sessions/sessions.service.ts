@@ -13,7 +13,13 @@ import { newId } from '../lib/ids.js';
 import type { SurveyAnswers } from '../survey/prescreen.js';
 import type { Actor, LifecycleService } from './lifecycle.service.js';
 import { type PresenterContext, pagination, presentSession } from './sessions.presenter.js';
-import type { SessionFilter, SessionPatch, SessionRow, SessionsRepository } from './sessions.repository.js';
+import type {
+  PublicSessionRow,
+  SessionFilter,
+  SessionPatch,
+  SessionRow,
+  SessionsRepository,
+} from './sessions.repository.js';
 import type {
   CreateSessionRequest,
   ListSessionsQuery,
@@ -181,7 +187,7 @@ export class SessionsService {
     body: UpdateSessionRequest,
     render: RenderResponse<UpdateSessionResponse>,
   ): Promise<StoredResponse> {
-    await this.mustFind(channel, id);
+    await this.assertExists(channel, id);
     const key = { scope: `update:${id}`, key: body.idempotency_key, fingerprint: requestFingerprint(body) };
     return this.idempotency.run(key, render, async (tx) => {
       const session = await this.lockedSession(tx, id);
@@ -253,7 +259,7 @@ export class SessionsService {
     id: string,
     move: (tx: Tx, session: SessionRow) => Promise<SessionRow>,
   ): Promise<QualificationSession> {
-    await this.mustFind(channel, id);
+    await this.assertExists(channel, id);
     return transact(this.database, async (tx) =>
       presentSession(this.presenter, await move(tx, await this.lockedSession(tx, id))),
     );
@@ -270,7 +276,13 @@ export class SessionsService {
     return session;
   }
 
-  private async mustFind(channel: ChannelRow, id: string): Promise<SessionRow> {
+  /** SPEC §1.7 rule 1 — an unknown session (or another channel's) is a 404 before anything else. */
+  async assertExists(channel: ChannelRow, id: string): Promise<void> {
+    if (!(await this.repo.idInChannel(this.database.db, channel.id, id)))
+      throw new ApiError('NotFound', `no qualification session ${id}`);
+  }
+
+  private async mustFind(channel: ChannelRow, id: string): Promise<PublicSessionRow> {
     const session = await this.repo.findInChannel(this.database.db, channel.id, id);
     if (!session) throw new ApiError('NotFound', `no qualification session ${id}`);
     return session;
