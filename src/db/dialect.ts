@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Engine } from './database.js';
 import type { DB } from './schema.js';
-import type { Executor, Tx } from './transaction.js';
+import type { Executor } from './transaction.js';
 
 /**
  * The only place engine differences live. SQLite serialises writers (one connection, one
@@ -43,12 +43,6 @@ export async function insertRows<T extends keyof DB & string>(
     const chunk = rows.slice(start, start + perInsert) as never[];
     await db.insertInto(table).values(chunk).execute();
   }
-}
-
-/** PostgreSQL: give up waiting for a row lock after `ms` (error `lock_not_available`). */
-export async function setLockTimeout(tx: Tx, ms: number): Promise<void> {
-  if (tx.engine === 'postgres')
-    await sql`SELECT set_config('lock_timeout', ${`${ms}ms`}, true)`.execute(tx.db);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { isLockTimeout, setLockTimeout } from '../db/dialect.js';
+import { isLockTimeout } from '../db/dialect.js';
 import { type Tx, transact } from '../db/transaction.js';
 import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
@@ -25,16 +25,14 @@ export interface StoredResponse extends RenderedResponse {
   replayed: boolean;
 }
 
-/** How long a request waits for another one holding the same key before answering 409. */
-const KEY_WAIT_MS = 10_000;
-
 /**
  * SPEC §1.8 — the key check, the state change and the stored response commit in one transaction.
  *
  * The key row is inserted first. A concurrent request with the same key blocks on that insert
  * (PostgreSQL: on the unique index; SQLite: on the single writer) until the winner commits, then
  * finds the row and replays it. If the winner rolls back, the waiter's insert goes through and it
- * does the work itself. Waiting longer than 10 s answers `IdempotencyKeyInUse`.
+ * does the work itself. Waiting longer than 10 s (`LOCK_WAIT_MS` on PostgreSQL, SQLite's
+ * `busy_timeout`) answers `IdempotencyKeyInUse`.
  */
 export class IdempotencyService {
   constructor(
@@ -53,7 +51,6 @@ export class IdempotencyService {
     const { scope, key, fingerprint } = request;
     try {
       return await transact(this.database, async (tx) => {
-        await setLockTimeout(tx, KEY_WAIT_MS);
         const claimed = await this.keys.claim(tx.db, {
           scope,
           key,
