@@ -23,7 +23,7 @@ legend{font-weight:600}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1.5rem}
 button{font:inherit;font-weight:600;padding:.7rem 1.2rem;border-radius:6px;border:2px solid #1f3a5f;background:#1f3a5f;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1f3a5f}
-button.link{background:none;border:0;padding:0;text-decoration:underline;font-weight:400}
+button.link{background:none;border:0;padding:0;text-decoration:underline;font-weight:400;color:#1f3a5f}
 :focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e5e7eb;vertical-align:top}

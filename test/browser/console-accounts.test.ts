@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ManualClock } from '../../src/lib/clock.js';
 import type { TestChannel } from '../support/app.js';
 import { addClinician, createSession, submitSurvey, type TestClinician } from '../support/shopper.js';
-import { type BrowserHarness, localLink, startBrowserHarness } from './harness.js';
+import { type BrowserHarness, localLink, seriousViolationsOfStatic, startBrowserHarness } from './harness.js';
 
 /** Issue 11 — accounts, the second factor, lockout, sandbox separation and the question loop, in Chromium. */
 describe('console accounts and work in a browser (issue 11)', () => {
@@ -69,17 +69,20 @@ describe('console accounts and work in a browser (issue 11)', () => {
     await password(page, clinician);
     await page.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor();
     assert.equal(await page.getByRole('img', { name: 'QR code for your authenticator app' }).count(), 1);
+    assert.deepEqual(await seriousViolationsOfStatic(h, page), [], 'enrolment page');
     const secret = ((await page.getByLabel('Setup key').textContent()) ?? '').replace(/\s/g, '');
     const code = codeAt(secret);
     await page.getByLabel('Authentication code').fill(code);
     await page.getByRole('button', { name: 'Verify and continue' }).click();
     const codes = await page.getByRole('list', { name: 'Recovery codes' }).locator('code').allTextContents();
     assert.equal(codes.length, 10, codes.join());
+    assert.deepEqual(await seriousViolationsOfStatic(h, page), [], 'recovery-code page');
     await page.getByRole('link', { name: 'Continue to the review queue' }).click();
     await page.getByRole('heading', { name: 'Review queue' }).waitFor();
 
     const again = await newPage();
     await password(again, clinician);
+    assert.deepEqual(await seriousViolationsOfStatic(h, again), [], 'code page');
     await again.getByLabel('Authentication code').fill(code);
     await again.getByRole('button', { name: 'Verify' }).click();
     await again.getByText('That code was used already.').waitFor();

@@ -1,44 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { ManualClock } from '../../src/lib/clock.js';
 import { addMerchantUser, type TestMerchantUser } from '../dashboard/support.js';
 import type { TestChannel } from '../support/app.js';
-import { type BrowserHarness, startBrowserHarness } from './harness.js';
+import { type BrowserHarness, seriousViolations, startBrowserHarness } from './harness.js';
 
 // Issue 12 item 1 — two-step sign-in to the merchant dashboard in Chromium, by labels: an owner
 // (required for owners) enrols at the first sign-in from the key shown as text, keeps the recovery
 // codes, then signs in again with a code from the app; a replayed code is refused; a recovery code
 // works. axe-core on the enrolment, recovery-code and code pages.
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: Array<{
-              id: string;
-              impact: string | null;
-              help: string;
-              nodes: Array<{ html: string }>;
-            }>;
-          }>;
-        };
-      }
-    ).axe;
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.html).join('; ')})`);
-}
 
 const codeFor = (secret: string, at: number) =>
   new TOTP({ secret: secret.replace(/\s/g, ''), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
