@@ -108,9 +108,10 @@ class GroupCommit {
     try {
       trx = await this.database.db.startTransaction().execute();
     } catch (error) {
-      // BEGIN failed (SQLITE_BUSY once busy_timeout ran out): no unit ran; each would have met
-      // the same error on its own.
-      for (const unit of units) unit.reject(error);
+      // BEGIN failed (SQLITE_BUSY once busy_timeout ran out): as without batching, the first
+      // caller gets the error and the others try in turn.
+      units[0]!.reject(error);
+      for (const unit of units.slice(1)) await this.alone(unit);
       return;
     }
     const outcomes: Outcome[] = [];
