@@ -34,6 +34,15 @@ async function transactAlone<T>(database: Database, work: (tx: Tx) => Promise<T>
 /** Units one batch takes at most: bounds how long the first caller waits for the shared COMMIT. */
 const MAX_BATCH = 32;
 
+/**
+ * better-sqlite3 runs statements synchronously, so a transaction runs to its end without letting
+ * other requests in, and no queue ever forms by itself. So when writes come back to back (the
+ * last batch ended less than this long ago), the next batch starts one event-loop turn later and
+ * takes the transactions that requests read in that turn asked for. An idle server's transaction
+ * still starts at once.
+ */
+const BACK_TO_BACK_MS = 2;
+
 interface Unit {
   work: (tx: Tx) => Promise<unknown>;
   resolve(value: unknown): void;
@@ -69,6 +78,8 @@ function groupCommit(database: Database, inTransaction: () => boolean): GroupCom
 class GroupCommit {
   private readonly queue: Unit[] = [];
   private running = false;
+  /** performance.now() when the last batch ended. */
+  private lastEnd = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly database: Database,
@@ -85,6 +96,8 @@ class GroupCommit {
   private async drain(): Promise<void> {
     this.running = true;
     try {
+      if (performance.now() - this.lastEnd < BACK_TO_BACK_MS)
+        await new Promise((resolve) => setImmediate(resolve));
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         if (batch.length === 1) await this.alone(batch[0]!);
@@ -92,6 +105,7 @@ class GroupCommit {
       }
     } finally {
       this.running = false;
+      this.lastEnd = performance.now();
     }
   }
 

@@ -110,6 +110,28 @@ describe('SQLite group commit', { skip: TEST_ENGINE !== 'sqlite' }, () => {
     assert.deepEqual(events, ['commit a', 'd sees a,b', 'commit b', 'commit d']);
   });
 
+  it('batches back-to-back transactions asked for in the same event-loop turn', async () => {
+    const events: string[] = [];
+    await transact(database, (tx) => insert(tx, 'a'));
+    // Another request, read in this turn, asks for its transaction after this one.
+    let third: Promise<string[]> | undefined;
+    setImmediate(() => {
+      third = transact(database, async (tx) => {
+        events.push('c runs');
+        await insert(tx, 'c');
+        return seen(tx);
+      });
+    });
+    const second = transact(database, async (tx) => {
+      await insert(tx, 'b');
+      tx.afterCommit(() => events.push('commit b'));
+      return 'b';
+    });
+    assert.equal(await second, 'b');
+    assert.deepEqual(await third, ['a', 'b', 'c']);
+    assert.deepEqual(events, ['c runs', 'commit b'], 'b committed together with c');
+  });
+
   it('keeps the order of calls across batches larger than one batch holds', async () => {
     const events: string[] = [];
     const first = blocker('000', events);
