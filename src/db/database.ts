@@ -36,6 +36,11 @@ export interface Database {
   /** One round trip (`/readyz`): rejects when the database cannot answer. */
   ping(): Promise<void>;
   /**
+   * SQLite only: whether the connection has a transaction open. Some errors (SQLITE_FULL, IOERR,
+   * …) roll the whole transaction back, not just the statement; group commit must know.
+   */
+  inTransaction?(): boolean;
+  /**
    * PostgreSQL only: a new, unconnected client outside the pool, in the pool's schema and without
    * its statement timeout (advisory locks, `LISTEN` in `db/notifications.ts`). The caller ends it.
    */
@@ -87,6 +92,7 @@ function openSqlite(path: string): Database {
     db,
     engine: 'sqlite',
     exclusive: sqliteExclusive(file),
+    inTransaction: () => sqlite.inTransaction,
     ping: () => ping(db),
     close: async () => {
       await db.destroy();
