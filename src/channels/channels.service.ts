@@ -151,27 +151,20 @@ export class ChannelsService {
    * key. Issue 9 item 4: an active key is read from the database at most once per `KEY_TRUST_MS`
    * per instance, so a revocation made anywhere applies everywhere within that time.
    */
-  /**
-   * The channel of `apiKey` when this instance still trusts its cached lookup (see `key-cache.ts`),
-   * without a database read or a promise; undefined means "ask `authenticate`".
-   */
-  cachedChannel(apiKey: string): ChannelRow | undefined {
-    if (apiKey.length === 0 || apiKey.length > 200) return undefined;
-    const keyHash = hashApiKey(apiKey);
-    const cached = this.keyCache.get(keyHash, this.clock.now());
-    if (cached !== undefined) this.usage.saw(keyHash);
-    return cached;
-  }
-
-  async authenticate(apiKey: string): Promise<ChannelRow | undefined> {
+  authenticate(apiKey: string): ChannelRow | undefined | Promise<ChannelRow | undefined> {
     if (apiKey.length === 0 || apiKey.length > 200) return undefined;
     const keyHash = hashApiKey(apiKey);
     const now = this.clock.now();
     const cached = this.keyCache.get(keyHash, now);
     if (cached !== undefined) {
       this.usage.saw(keyHash);
+      // Answered at once, without a promise: the API's auth hook settles the common case in place.
       return cached;
     }
+    return this.lookUpKey(keyHash, now);
+  }
+
+  private async lookUpKey(keyHash: string, now: number): Promise<ChannelRow | undefined> {
     const channel = await this.repo.findChannelByKeyHash(this.database.db, keyHash);
     if (channel === undefined) this.keyCache.delete(keyHash);
     else {

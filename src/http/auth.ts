@@ -23,17 +23,14 @@ export function apiKeyAuth(channels: ChannelsService) {
       done(new ApiError('Unauthorized', `missing ${API_KEY_HEADER} header`));
       return;
     }
-    const cached = channels.cachedChannel(key);
-    if (cached !== undefined) {
-      request.channel = cached;
-      done();
-      return;
-    }
-    channels.authenticate(key).then((channel) => {
+    const settle = (channel: ChannelRow | undefined) => {
       if (!channel) return done(new ApiError('Unauthorized', 'the API key is unknown or revoked'));
       request.channel = channel;
       done();
-    }, done);
+    };
+    const found = channels.authenticate(key);
+    if (found instanceof Promise) found.then(settle, done);
+    else settle(found);
   };
 }
 

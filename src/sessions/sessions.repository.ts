@@ -33,37 +33,6 @@ function countShard(sessionId: string): number {
   return (Number.parseInt(sessionId.slice(-1), 16) || 0) % COUNT_SHARDS;
 }
 
-export const SESSION_COLUMNS = [
-  'id',
-  'sales_channel_id',
-  'livemode',
-  'status',
-  'created_at',
-  'updated_at',
-  'email',
-  'customer_name',
-  'user_id',
-  'source',
-  'skus_param',
-  'metadata',
-  'success_url',
-  'failure_url',
-  'order_items',
-  'eligible_amount',
-  'expires_at',
-  'lmn_reviewed_at',
-  'rejection_reason',
-  'shopper_state',
-  'submitted_at',
-  'awaiting_shopper_since',
-  'requeued_at',
-  'search_text',
-] as const satisfies readonly (keyof SessionRow)[];
-
-/** Compiles only while `SESSION_COLUMNS` names every column of a session row (the insert uses it). */
-const EVERY_COLUMN: Record<Exclude<keyof SessionRow, (typeof SESSION_COLUMNS)[number]>, never> = {};
-void EVERY_COLUMN;
-
 /**
  * What the merchant API presents (`presentSession`): the reads behind retrieve, list and export
  * select these only. The rest (search text, review state) costs a string per column per row.
@@ -87,7 +56,21 @@ export const PUBLIC_SESSION_COLUMNS = [
   'expires_at',
   'lmn_reviewed_at',
   'rejection_reason',
-] as const satisfies readonly (typeof SESSION_COLUMNS)[number][];
+] as const satisfies readonly (keyof SessionRow)[];
+
+export const SESSION_COLUMNS = [
+  ...PUBLIC_SESSION_COLUMNS,
+  'sales_channel_id',
+  'shopper_state',
+  'submitted_at',
+  'awaiting_shopper_since',
+  'requeued_at',
+  'search_text',
+] as const satisfies readonly (keyof SessionRow)[];
+
+/** Compiles only while `SESSION_COLUMNS` names every column of a session row (the insert uses it). */
+const EVERY_COLUMN: Record<Exclude<keyof SessionRow, (typeof SESSION_COLUMNS)[number]>, never> = {};
+void EVERY_COLUMN;
 
 export type PublicSessionRow = Pick<SessionRow, (typeof PUBLIC_SESSION_COLUMNS)[number]>;
 
